@@ -1,0 +1,128 @@
+"""Command line: ``python -m course_utils {assets,doctor,run,outputs,readme} ...``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .manifest import AssetError
+
+
+def _assets(args: argparse.Namespace) -> int:
+    from .assets import asset_status, format_status, install_mirror, keras_home, mirror_location
+
+    if args.action == "fetch":
+        from .catalog import course_catalog
+        from .fetch import fetch_mirror
+
+        fetch_mirror(Path(args.to), course_catalog(include_optional=args.with_optional))
+        return 0
+    mirror = mirror_location(args.assets)
+    if args.action == "install":
+        if mirror is None:
+            print("No mirror configured: set COURSE_ASSETS=DIR or pass --assets DIR.", file=sys.stderr)
+            return 2
+        print(install_mirror(mirror).summary())
+        return 0
+    home = keras_home()
+    print(format_status(asset_status(mirror, home), mirror, home))
+    return 0
+
+
+def _doctor(_: argparse.Namespace) -> int:
+    from .doctor import run_doctor
+
+    return run_doctor()
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .harness import ROOT, course_notebooks, execute, write_report, REPORT_MD
+
+    notebooks = [Path(n) for n in args.notebooks] or course_notebooks()
+    runs = []
+    for index, notebook in enumerate(notebooks, 1):
+        print(f"[{index}/{len(notebooks)}] {notebook} (profile {args.profile}) ...", flush=True)
+        run = execute(notebook, args.profile)
+        runs.append(run)
+        status = "ok" if run.ok else "FAILED"
+        print(f"    {status} in {run.seconds:.0f} s; executed copy: {run.executed}")
+        if not run.ok:
+            print("    " + run.failure_report().replace("\n", "\n    "))
+    write_report(runs, args.profile)
+    print()
+    print(REPORT_MD.read_text())
+    print(f"Report: {REPORT_MD.relative_to(ROOT)} (and last_run.json beside it)")
+    return 0 if all(run.ok for run in runs) else 1
+
+
+def _outputs(args: argparse.Namespace) -> int:
+    from .harness import OUT_DIR, ROOT, keep_marked_outputs
+    from .thresholds import Thresholds
+
+    for name in args.notebooks:
+        source = Path(name).resolve()
+        executed = None
+        if args.action == "keep":
+            executed = OUT_DIR / f"{Thresholds.key_for(source, ROOT)}.{args.profile}.ipynb"
+            if not executed.is_file():
+                print(f"{executed} does not exist: run the notebook first with "
+                      f"'python -m course_utils run --profile {args.profile} {name}'", file=sys.stderr)
+                return 2
+        kept = keep_marked_outputs(source, executed)
+        print(f"{name}: outputs stripped; {kept} marked cell(s) keep their outputs")
+    return 0
+
+
+def _readme(_: argparse.Namespace) -> int:
+    from .harness import ROOT, update_readme
+
+    update_readme(ROOT / "README.md")
+    print("README.md: measured results updated from build/last_run.md")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m course_utils", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    assets = sub.add_parser("assets", help="the offline asset mirror and the Keras cache")
+    assets.add_argument("action", choices=["status", "install", "fetch"])
+    assets.add_argument("--assets", metavar="DIR", help="the mirror (default: $COURSE_ASSETS)")
+    assets.add_argument("--to", metavar="DIR", help="fetch: where to build a new mirror")
+    assets.add_argument("--with-optional", action="store_true",
+                        help="fetch: also the larger backbones of lesson 06 (EfficientNetV2B0, ...)")
+    assets.set_defaults(func=_assets)
+
+    sub.add_parser("doctor", help="check this machine for the course").set_defaults(func=_doctor)
+
+    run = sub.add_parser("run", help="execute notebooks headlessly and check their thresholds")
+    run.add_argument("--profile", default="ci", choices=["full", "ci", "smoke"])
+    run.add_argument("notebooks", nargs="*", help="default: every lesson and solution")
+    run.set_defaults(func=_run)
+
+    outputs = sub.add_parser("outputs", help="strip notebook outputs except NBVAL_CHECK_OUTPUT cells")
+    outputs.add_argument("action", choices=["strip", "keep"],
+                         help="strip: as committed; keep: marked cells take the last executed outputs")
+    outputs.add_argument("--profile", default="ci", choices=["full", "ci", "smoke"])
+    outputs.add_argument("notebooks", nargs="+")
+    outputs.set_defaults(func=_outputs)
+
+    sub.add_parser("readme", help="put the last run's measured results into README.md"
+                   ).set_defaults(func=_readme)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "assets" and args.action == "fetch" and not args.to:
+        build_parser().error("assets fetch needs --to DIR")
+    try:
+        return args.func(args)
+    except AssetError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

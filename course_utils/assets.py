@@ -1,0 +1,256 @@
+"""Offline-first assets: put a mirror's files where Keras looks for them.
+
+Keras downloads pretrained weights and datasets with ``keras.utils.get_file`` into
+``$KERAS_HOME/<cache_subdir>/<filename>`` (default ``~/.keras``) and never downloads a file that
+is already there.  Installing a mirror therefore makes the canonical code
+(``MobileNetV2(weights="imagenet")``, ``get_file("cats_and_dogs_filtered.zip", ...)``) run
+unchanged without a network.
+
+The mirror's location is a setting — the ``COURSE_ASSETS`` environment variable or the CLI's
+``--assets`` option — never a path written into the course.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .manifest import AssetEntry, AssetError, Manifest, copy_stream_verified, sha256_of, write_text_atomic
+
+ENV_VAR = "COURSE_ASSETS"
+STATE_NAME = ".course_assets_state.json"
+
+
+def mirror_location(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    """The configured mirror: ``explicit`` if given, else ``$COURSE_ASSETS``, else ``None``."""
+    value = explicit if explicit is not None else os.environ.get(ENV_VAR)
+    if not value:
+        return None
+    path = Path(value).expanduser().resolve()
+    if not path.is_dir():
+        raise AssetError(
+            f"The asset mirror {path} (from {'--assets' if explicit else ENV_VAR}) does not exist. "
+            f"Point {ENV_VAR} at the folder that holds manifest.json, or unset it to use only "
+            "what is already in the Keras cache."
+        )
+    return path
+
+
+def keras_home() -> Path:
+    """The folder Keras caches downloads in, resolved the way Keras itself does.
+
+    Keras reads ``$KERAS_HOME`` once, when it is imported; if it is already imported we ask it.
+    Like ``get_file``, fall back to ``/tmp/.keras`` when the folder is not writable.
+    """
+    if "keras" in sys.modules:
+        from keras.src.backend import config
+
+        home = Path(config.keras_home()).expanduser()
+    else:
+        home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")).expanduser()
+    home.mkdir(parents=True, exist_ok=True)
+    if not os.access(home, os.W_OK):
+        home = Path("/tmp/.keras")
+    return home
+
+
+@dataclass
+class InstallReport:
+    """What :func:`install_mirror` did, one list per outcome (paths relative to ``$KERAS_HOME``)."""
+
+    keras_home: Path
+    copied: list[str] = field(default_factory=list)
+    linked: list[str] = field(default_factory=list)
+    up_to_date: list[str] = field(default_factory=list)
+    kept_different: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        return len(self.copied) + len(self.linked)
+
+    def summary(self) -> str:
+        text = (f"{len(self.copied)} copied, {len(self.linked)} linked as aliases, "
+                f"{len(self.up_to_date)} already up to date in {self.keras_home}")
+        if self.kept_different:
+            text += (f"; kept {len(self.kept_different)} existing file(s) that differ from the "
+                     f"mirror (delete them to take the mirror's copy): {', '.join(self.kept_different)}")
+        return text
+
+
+class _State:
+    """Remembers which installed files were verified, so a second install re-hashes nothing.
+
+    A file counts as verified while its size and modification time are what they were when its
+    sha256 was checked.
+    """
+
+    def __init__(self, home: Path):
+        self.path = home / STATE_NAME
+        try:
+            self.records: dict[str, dict] = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.records = {}
+
+    @staticmethod
+    def _stamp(path: Path) -> dict:
+        stat = path.stat()
+        return {"bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+    def known_sha256(self, home: Path, rel: str) -> str | None:
+        """The sha256 recorded for ``rel`` if the file is unchanged since, else ``None``."""
+        record = self.records.get(rel)
+        path = home / rel
+        if record is None or not path.is_file():
+            return None
+        return record["sha256"] if self._stamp(path) == record["stamp"] else None
+
+    def remember(self, home: Path, rel: str, sha256: str) -> None:
+        self.records[rel] = {"sha256": sha256, "stamp": self._stamp(home / rel)}
+
+    def save(self) -> None:
+        write_text_atomic(self.path, json.dumps(self.records, indent=1, sort_keys=True))
+
+
+def _current_sha256(state: _State, home: Path, rel: str) -> str | None:
+    """The sha256 of an installed file (from the state when unchanged, else hashed), or None."""
+    known = state.known_sha256(home, rel)
+    if known is not None:
+        return known
+    if not (home / rel).is_file():
+        return None
+    digest = sha256_of(home / rel)
+    state.remember(home, rel, digest)
+    return digest
+
+
+def install_mirror(mirror: Path, home: Path | None = None) -> InstallReport:
+    """Copy every file of ``mirror`` (and every alias name) into the Keras cache, verified.
+
+    Idempotent: files already installed and unchanged are recognised from a small state file
+    without re-hashing.  A file that Keras downloaded itself and that differs from the mirror
+    (an official download, say) is kept, never overwritten.  A checksum mismatch raises
+    :class:`AssetError` naming the file and leaves no partial copy.
+    """
+    home = Path(home) if home is not None else keras_home()
+    manifest = Manifest.load(mirror)
+    state = _State(home)
+    report = InstallReport(keras_home=home)
+    try:
+        for entry in manifest.files:
+            _install_entry(entry, Path(mirror), home, state, report)
+    finally:
+        state.save()
+    return report
+
+
+def _install_entry(entry: AssetEntry, mirror: Path, home: Path, state: _State, report: InstallReport) -> None:
+    source = mirror / entry.mirror_path
+    if not source.is_file():
+        raise AssetError(
+            f"The mirror {mirror} lists {entry.mirror_path} in its manifest but the file is missing. "
+            "Copy the mirror again, completely."
+        )
+    primary: Path | None = None
+    for rel in entry.cache_paths():
+        dest = home / rel
+        current = _current_sha256(state, home, rel)
+        if current is not None:
+            if entry.sha256 is None or current == entry.sha256:
+                report.up_to_date.append(rel)
+            else:
+                report.kept_different.append(rel)
+            primary = primary or (dest if current == entry.sha256 else None)
+            continue
+        if primary is not None and _link(primary, dest):
+            report.linked.append(rel)
+        else:
+            with open(source, "rb") as stream:
+                copy_stream_verified(stream, dest, entry.sha256, f"{entry.mirror_path} (mirror {mirror})")
+            report.copied.append(rel)
+            primary = dest
+        state.remember(home, rel, entry.sha256 or sha256_of(dest))
+
+
+def _link(existing: Path, dest: Path) -> bool:
+    """Give ``existing``'s bytes a second name: a hard link, else a copy. False if impossible."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.partial-link")
+    try:
+        if tmp.exists():
+            tmp.unlink()
+        try:
+            os.link(existing, tmp)
+        except OSError:
+            shutil.copyfile(existing, tmp)
+        os.replace(tmp, dest)
+        return True
+    except OSError:
+        if tmp.exists():
+            tmp.unlink()
+        return False
+
+
+@dataclass(frozen=True)
+class AssetStatus:
+    """One Keras file name and where it stands."""
+
+    cache_path: str
+    entry: AssetEntry
+    state: str  # "installed", "missing", "differs from mirror", "present (unverified)"
+    alias_of: str | None = None
+
+
+def asset_status(mirror: Path | None, home: Path | None = None) -> list[AssetStatus]:
+    """Where every file of the mirror (or, with no mirror, of the course catalogue) stands."""
+    from .catalog import course_catalog
+
+    home = Path(home) if home is not None else keras_home()
+    entries = Manifest.load(mirror).files if mirror is not None else course_catalog()
+    state = _State(home)
+    rows = []
+    for entry in entries:
+        for rel in entry.cache_paths():
+            known = state.known_sha256(home, rel)
+            if not (home / rel).is_file():
+                label = "missing"
+            elif known is None or entry.sha256 is None:
+                label = "present (unverified)"
+            elif known == entry.sha256:
+                label = "installed"
+            else:
+                label = "differs from mirror"
+            alias_of = None if rel.endswith("/" + entry.filename) else entry.filename
+            rows.append(AssetStatus(rel, entry, label, alias_of))
+    return rows
+
+
+def format_status(rows: list[AssetStatus], mirror: Path | None, home: Path) -> str:
+    """A readable table of :func:`asset_status` rows."""
+    lines = [
+        f"Keras cache (KERAS_HOME): {home}",
+        f"Asset mirror ({ENV_VAR}): {mirror if mirror else 'not set — showing what the course uses'}",
+        "",
+    ]
+    width = max((len(row.cache_path) for row in rows), default=10)
+    lines.append(f"{'file (under KERAS_HOME)'.ljust(width)}  {'state':20}  provenance")
+    for row in rows:
+        what = row.entry.provenance + (f", alias of {row.alias_of}" if row.alias_of else "")
+        lines.append(f"{row.cache_path.ljust(width)}  {row.state:20}  {what}")
+    missing = sum(row.state == "missing" for row in rows)
+    lines.append("")
+    if missing:
+        fix = ("run 'python -m course_utils assets install'" if mirror else
+               f"set {ENV_VAR} to a mirror and run 'python -m course_utils assets install', "
+               "or connect to the internet once")
+        lines.append(f"{missing} file(s) missing: {fix}.")
+    else:
+        lines.append("Everything is in place.")
+    reconstructed = sorted({row.entry.filename for row in rows if not row.entry.is_official})
+    if reconstructed:
+        lines.append("Not byte-identical to the official downloads (see the mirror's README): "
+                     + ", ".join(reconstructed))
+    return "\n".join(lines)

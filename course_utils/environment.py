@@ -1,0 +1,66 @@
+"""``setup()``: the one call at the top of every notebook."""
+
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+from typing import Any
+
+from .assets import asset_status, install_mirror, keras_home, mirror_location
+from .metrics import set_metrics_path
+from .profiles import Settings
+
+DEFAULT_SEED = 42
+
+
+def setup(profile: str = "full", *, seed: int = DEFAULT_SEED, metrics_path: str | Path | None = None,
+          quiet: bool = False, **knobs: Any) -> Settings:
+    """Prepare a notebook: settings, offline assets, download guard, seeds, environment summary.
+
+    - ``profile`` and ``knobs`` (``None`` = the profile's value) give the :class:`Settings`.
+    - If ``COURSE_ASSETS`` names a mirror, its files are installed into the Keras cache (fast
+      when already there), and a download Keras cannot make fails fast with a clear message.
+    - Python, NumPy, TensorFlow and Keras random generators are seeded with ``seed``.
+    - ``metrics_path`` (given by the harness) is where :func:`course_utils.record` writes.
+    """
+    settings = Settings(profile, **knobs)
+    set_metrics_path(metrics_path)
+    mirror = mirror_location()
+    install_report = install_mirror(mirror) if mirror is not None else None
+
+    import keras
+
+    from .offline import install_download_guard
+
+    install_download_guard()
+    keras.utils.set_random_seed(seed)
+    if not quiet:
+        print(environment_summary(settings, mirror, install_report, seed))
+    return settings
+
+
+def environment_summary(settings: Settings, mirror: Path | None, install_report: Any, seed: int) -> str:
+    """A few lines saying what this notebook runs on, and which weights are reconstructions."""
+    import keras
+    import tensorflow as tf
+
+    devices = ", ".join(f"{d.device_type}" for d in tf.config.list_physical_devices()) or "none"
+    home = keras_home()
+    lines = [
+        f"Python {platform.python_version()} · TensorFlow {tf.__version__} · Keras {keras.__version__} "
+        f"(backend: {keras.backend.backend()}) · devices: {devices}",
+        f"Profile {settings.profile!r}: " + ", ".join(f"{k}={v}" for k, v in settings.as_dict().items()),
+        f"Random seed {seed}. Keras cache: {home}",
+    ]
+    if mirror is None:
+        lines.append("Asset mirror: COURSE_ASSETS not set; Keras downloads what it needs (needs internet).")
+    else:
+        lines.append(f"Asset mirror {mirror}: {install_report.summary()}")
+        reconstructed = sorted({row.entry.filename: row.entry.provenance
+                                for row in asset_status(mirror, home)
+                                if not row.entry.is_official and row.state == "installed"}.items())
+        if reconstructed:
+            lines.append("Note: these files are faithful reconstructions, not the official downloads, "
+                         "so numbers can differ a little from online runs:")
+            lines += [f"  - {name} ({provenance})" for name, provenance in reconstructed]
+    return "\n".join(lines)

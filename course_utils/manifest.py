@@ -1,0 +1,184 @@
+"""The asset manifest: which files a mirror holds, where Keras looks for them, and their hashes.
+
+A mirror is a folder with a ``manifest.json`` and the files laid out as a Keras cache
+(``keras/<cache_subdir>/<filename>``).  This module only reads and writes that description;
+copying files around is :mod:`course_utils.assets`' job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, Iterator
+
+MANIFEST_NAME = "manifest.json"
+CHUNK = 1 << 20
+
+
+class AssetError(RuntimeError):
+    """A problem with the asset mirror or the Keras cache, with a message that says how to fix it."""
+
+
+@dataclass(frozen=True)
+class AssetEntry:
+    """One file of a mirror, as ``manifest.json`` describes it."""
+
+    cache_subdir: str
+    filename: str
+    origin: str
+    sha256: str | None = None
+    bytes: int | None = None
+    provenance: str = "official"
+    aliases: tuple[str, ...] = ()
+    path: str | None = None  # relative to the mirror root; defaults to keras/<cache_subdir>/<filename>
+    source: str | None = None
+    license: str | None = None
+    notes: str | None = None
+
+    @property
+    def mirror_path(self) -> str:
+        return self.path or f"keras/{self.cache_subdir}/{self.filename}"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The file name plus every alias: all the names Keras may ask for."""
+        return (self.filename, *self.aliases)
+
+    def cache_paths(self) -> Iterator[str]:
+        """Paths relative to ``$KERAS_HOME`` under which Keras will look for these bytes."""
+        for name in self.names:
+            yield f"{self.cache_subdir}/{name}"
+
+    @property
+    def is_official(self) -> bool:
+        return self.provenance == "official"
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "AssetEntry":
+        try:
+            return cls(
+                cache_subdir=data["cache_subdir"],
+                filename=data["filename"],
+                origin=data["origin"],
+                sha256=data.get("sha256"),
+                bytes=data.get("bytes"),
+                provenance=data.get("provenance", "official"),
+                aliases=tuple(data.get("aliases", ())),
+                path=data.get("path"),
+                source=data.get("source"),
+                license=data.get("license"),
+                notes=data.get("notes"),
+            )
+        except KeyError as missing:
+            raise AssetError(f"manifest entry {data!r} lacks the field {missing}") from None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["path"] = self.mirror_path
+        data["aliases"] = list(self.aliases)
+        return {key: value for key, value in data.items() if value not in (None, [])}
+
+
+@dataclass
+class Manifest:
+    """The whole ``manifest.json`` of a mirror."""
+
+    files: list[AssetEntry]
+    description: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def find(self, name: str) -> AssetEntry | None:
+        """The entry that provides ``name`` (a file name or alias), if any."""
+        for entry in self.files:
+            if name in entry.names:
+                return entry
+        return None
+
+    @classmethod
+    def load(cls, mirror: Path) -> "Manifest":
+        path = Path(mirror) / MANIFEST_NAME
+        if not path.is_file():
+            raise AssetError(
+                f"No {MANIFEST_NAME} in the asset mirror {mirror}. COURSE_ASSETS (or --assets) "
+                "must name the folder that holds manifest.json and keras/ — for example the "
+                "'assets' folder your instructor shared, or one made with "
+                "'python -m course_utils assets fetch --to DIR'."
+            )
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            files = [AssetEntry.from_json(item) for item in data["files"]]
+        except (ValueError, KeyError, TypeError) as error:
+            raise AssetError(f"{path} is not a valid asset manifest: {error}") from None
+        extra = {k: v for k, v in data.items() if k not in ("files", "description")}
+        return cls(files=files, description=data.get("description", ""), extra=extra)
+
+    def save(self, mirror: Path) -> Path:
+        data = {"description": self.description, **self.extra,
+                "files": [entry.to_json() for entry in self.files]}
+        path = Path(mirror) / MANIFEST_NAME
+        write_text_atomic(path, json.dumps(data, indent=1) + "\n")
+        return path
+
+
+def sha256_of(path: Path) -> str:
+    """The sha256 of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def copy_stream_verified(source: BinaryIO, dest: Path, expected_sha256: str | None, label: str) -> str:
+    """Write ``source`` to ``dest`` through a temporary file in the same folder, checking its hash.
+
+    The destination appears only once the bytes are complete and (if ``expected_sha256`` is given)
+    match; on any failure the temporary file is removed, so no partial copy is ever left behind.
+    Returns the sha256 of what was written.
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent)
+    digest = hashlib.sha256()
+    try:
+        with os.fdopen(handle, "wb") as out:
+            for chunk in iter(lambda: source.read(CHUNK), b""):
+                digest.update(chunk)
+                out.write(chunk)
+        actual = digest.hexdigest()
+        if expected_sha256 is not None and actual != expected_sha256:
+            raise AssetError(
+                f"Checksum mismatch for {label}: expected sha256 {expected_sha256}, got {actual}. "
+                "The file is damaged or not the one the manifest describes; nothing was installed "
+                "for it. Copy the mirror again (or re-run 'assets fetch') and retry."
+            )
+        os.chmod(tmp_name, 0o666 & ~_umask())
+        os.replace(tmp_name, dest)
+        return actual
+    except BaseException:
+        if os.path.exists(tmp_name):
+            os.remove(tmp_name)
+        raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one step (temporary file + rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp_name, path)
+    except BaseException:
+        if os.path.exists(tmp_name):
+            os.remove(tmp_name)
+        raise

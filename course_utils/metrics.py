@@ -1,0 +1,52 @@
+"""Recording what a notebook measured.
+
+``record("phase1_val_accuracy", acc)`` shows the value and, when the harness gave the notebook a
+metrics file (papermill parameter ``METRICS_PATH``), adds it there for the threshold checks.
+Numbers are recorded from the computation itself, never typed in.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from numbers import Real
+from pathlib import Path
+
+from .manifest import write_text_atomic
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_sink: Path | None = None
+
+
+def set_metrics_path(path: str | Path | None) -> None:
+    """Where :func:`record` writes (``None``: only show).  Starts the file afresh."""
+    global _sink
+    _sink = Path(path) if path else None
+    if _sink is not None:
+        write_text_atomic(_sink, "{}\n")
+
+
+def record(name: str, value: float) -> float:
+    """Show a measured number and, under the harness, write it to the metrics file. Returns it."""
+    if not _NAME.match(name):
+        raise ValueError(f"metric name {name!r}: use lower_case_with_underscores")
+    if isinstance(value, bool) or not isinstance(value, Real) and not hasattr(value, "__float__"):
+        raise TypeError(f"metric {name!r} must be a number, got {type(value).__name__}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"metric {name!r} is {number}: the computation behind it went wrong")
+    print(f"[recorded] {name} = {number:.4g}")
+    if _sink is not None:
+        data = read_metrics(_sink)
+        data[name] = number
+        write_text_atomic(_sink, json.dumps(data, indent=1, sort_keys=True) + "\n")
+    return number
+
+
+def read_metrics(path: str | Path) -> dict[str, float]:
+    """The metrics a notebook recorded ({} if it recorded none)."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}

@@ -1,0 +1,101 @@
+"""Fail fast and clearly when Keras wants to download a file this machine cannot reach.
+
+Keras fetches weights and datasets through ``keras.utils.get_file``, which calls ``urlretrieve``
+only when the file is not in ``$KERAS_HOME``.  Offline, that call can hang on DNS or TCP
+time-outs for minutes and then end in a bare urllib traceback.  :func:`install_download_guard`
+puts a quick reachability probe in front of it: if the origin's host cannot be reached within a
+few seconds, the learner gets :class:`AssetUnavailableError` naming the file, its origin and the
+two fixes.  Online, downloads proceed exactly as before.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import urllib.parse
+from pathlib import Path
+from typing import Callable
+
+from .assets import ENV_VAR
+
+PROBE_TIMEOUT_S = 3.0
+
+
+class AssetUnavailableError(RuntimeError):
+    """Keras asked for a file that is neither cached nor mirrored, and its origin is unreachable."""
+
+
+def can_reach(url: str, timeout: float = PROBE_TIMEOUT_S) -> bool:
+    """Whether a TCP connection to ``url``'s host opens within ``timeout`` seconds (DNS included)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "file":
+        return True
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    outcome: list[bool] = []
+
+    def probe() -> None:
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                outcome.append(True)
+        except OSError:
+            outcome.append(False)
+
+    # getaddrinfo ignores socket time-outs, so the probe runs in a thread we stop waiting for.
+    worker = threading.Thread(target=probe, daemon=True)
+    worker.start()
+    worker.join(timeout + 0.5)
+    return bool(outcome and outcome[0])
+
+
+def unavailable_message(filename: str, origin: str, target: str) -> str:
+    mirror = os.environ.get(ENV_VAR)
+    where = f"the mirror {mirror} does not have it either" if mirror else f"{ENV_VAR} is not set"
+    return (
+        f"Keras needs '{filename}' and would download it from {origin}, but that host cannot be "
+        f"reached (no internet?). It is not in the Keras cache ({Path(target).parent}) and {where}.\n"
+        "Fix it in one of two ways:\n"
+        "  1. connect to the internet once and re-run this cell — Keras keeps the file in its cache;\n"
+        f"  2. point {ENV_VAR} at an asset mirror that has it (an instructor makes one with "
+        "'python -m course_utils assets fetch --to DIR') and run "
+        "'python -m course_utils assets install' (or course_utils.setup() in a notebook)."
+    )
+
+
+def guarded(retrieve: Callable, probe: Callable[[str], bool] = can_reach) -> Callable:
+    """Wrap a ``urlretrieve``-like function with the reachability probe."""
+
+    def guarded_retrieve(url, filename=None, *args, **kwargs):
+        if not probe(url):
+            name = os.path.basename(urllib.parse.urlsplit(url).path)
+            raise AssetUnavailableError(unavailable_message(name, url, str(filename or name)))
+        return retrieve(url, filename, *args, **kwargs)
+
+    guarded_retrieve.__course_guard__ = True  # type: ignore[attr-defined]
+    guarded_retrieve.__wrapped__ = retrieve  # type: ignore[attr-defined]
+    return guarded_retrieve
+
+
+def install_download_guard(probe: Callable[[str], bool] = can_reach) -> None:
+    """Put the probe in front of Keras's downloads (idempotent)."""
+    from keras.src.utils import file_utils
+
+    if not hasattr(file_utils, "urlretrieve"):  # a Keras whose internals moved: keep its own behaviour
+        import warnings
+
+        warnings.warn("course_utils: this Keras version has no file_utils.urlretrieve; offline "
+                      "downloads will fail with Keras's own error instead of a clear message.")
+        return
+    current = file_utils.urlretrieve
+    if getattr(current, "__course_guard__", False):
+        current = current.__wrapped__
+    file_utils.urlretrieve = guarded(current, probe)
+
+
+def remove_download_guard() -> None:
+    """Undo :func:`install_download_guard`."""
+    from keras.src.utils import file_utils
+
+    if getattr(file_utils.urlretrieve, "__course_guard__", False):
+        file_utils.urlretrieve = file_utils.urlretrieve.__wrapped__
