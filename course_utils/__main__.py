@@ -10,7 +10,7 @@ from .manifest import AssetError
 
 
 def _assets(args: argparse.Namespace) -> int:
-    from .assets import asset_status, format_status, install_mirror, keras_home, mirror_location
+    from .assets import install_mirror, mirror_location, status_report
 
     if args.action == "fetch":
         from .catalog import course_catalog
@@ -25,8 +25,7 @@ def _assets(args: argparse.Namespace) -> int:
             return 2
         print(install_mirror(mirror).summary())
         return 0
-    home = keras_home()
-    print(format_status(asset_status(mirror, home), mirror, home))
+    print(status_report(mirror))
     return 0
 
 

@@ -228,6 +228,13 @@ def asset_status(mirror: Path | None, home: Path | None = None) -> list[AssetSta
     return rows
 
 
+def status_report(mirror: Path | None = None) -> str:
+    """What is in the Keras cache, against the configured mirror (``$COURSE_ASSETS``), as text."""
+    mirror = mirror if mirror is not None else mirror_location()
+    home = keras_home()
+    return format_status(asset_status(mirror, home), mirror, home)
+
+
 def format_status(rows: list[AssetStatus], mirror: Path | None, home: Path) -> str:
     """A readable table of :func:`asset_status` rows."""
     lines = [

@@ -18,18 +18,18 @@ KNOBS: Mapping[str, str] = MappingProxyType({
     "batch_size": "images per batch",
     "epochs": "epochs of training a new head (phase 1)",
     "fine_tune_epochs": "epochs of fine-tuning (phase 2)",
-    "n_photos": "photos classified and shown in demonstrations",
+    "n_photos": "photos classified and scored in demonstrations (at least 8)",
 })
 
 #: The profiles.  ``full`` is the lesson as written; ``ci`` must keep the whole harness within
 #: 15 minutes on a 2-core CPU; ``smoke`` only checks that the plumbing runs.
 PROFILES: Mapping[str, Mapping[str, Any]] = MappingProxyType({
     "full": MappingProxyType(dict(image_size=160, train_images=None, val_images=None, batch_size=32,
-                                  epochs=10, fine_tune_epochs=10, n_photos=12)),
+                                  epochs=10, fine_tune_epochs=10, n_photos=200)),
     "ci": MappingProxyType(dict(image_size=128, train_images=600, val_images=400, batch_size=32,
-                                epochs=5, fine_tune_epochs=2, n_photos=8)),
+                                epochs=5, fine_tune_epochs=2, n_photos=60)),
     "smoke": MappingProxyType(dict(image_size=96, train_images=64, val_images=64, batch_size=16,
-                                   epochs=1, fine_tune_epochs=1, n_photos=3)),
+                                   epochs=1, fine_tune_epochs=1, n_photos=8)),
 })
 
 

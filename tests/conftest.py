@@ -1,0 +1,71 @@
+"""Shared fixtures: no network outside 127.0.0.1 in unit tests, and the harness's timing summary."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+
+import pytest
+
+from course_utils import harness
+
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", ""}
+
+
+def _is_local(address) -> bool:
+    host = address[0] if isinstance(address, tuple) else address
+    if not isinstance(host, str):  # unix sockets and the like
+        return True
+    if host in LOCAL_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def no_network(request, monkeypatch):
+    """Fail the test if it tries to reach anything but this machine.
+
+    Tests marked ``allow_network`` are exempt (the integration test checks real offline behaviour).
+    """
+    if request.node.get_closest_marker("allow_network"):
+        yield
+        return
+    real_connect = socket.socket.connect
+    real_getaddrinfo = socket.getaddrinfo
+
+    def guarded_connect(sock, address):
+        if not _is_local(address):
+            pytest.fail(f"test tried to connect to {address!r}: unit tests must not use the network")
+        return real_connect(sock, address)
+
+    def guarded_getaddrinfo(host, *args, **kwargs):
+        if not _is_local(host):
+            pytest.fail(f"test tried to resolve {host!r}: unit tests must not use the network")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+    yield
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "allow_network: may open sockets beyond 127.0.0.1")
+    config._course_runs = []  # NotebookRun objects collected by tests/test_notebooks.py
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    runs = getattr(config, "_course_runs", [])
+    if not runs:
+        return
+    profile = runs[0].profile
+    harness.write_report(runs, profile)
+    total = sum(run.seconds for run in runs)
+    terminalreporter.section(f"notebook harness ({profile} profile)")
+    for run in runs:
+        note = f"  ({run.note})" if run.note else ""
+        terminalreporter.write_line(f"{'ok    ' if run.ok else 'FAILED'} {run.seconds:6.0f} s  {run.notebook}{note}")
+    terminalreporter.write_line(f"harness time: {total / 60:.1f} min for {len(runs)} notebook runs "
+                                f"(report: {harness.REPORT_MD.relative_to(harness.ROOT)})")

@@ -1,0 +1,117 @@
+"""The offline mirror: install, idempotence, checksums, status."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from course_utils import assets
+from course_utils.assets import asset_status, install_mirror, mirror_location, status_report
+from course_utils.manifest import AssetError, Manifest
+
+from mirrors import make_mirror
+
+ALIASES = {"models/weights_224_no_top.h5": ["weights_160_no_top.h5", "weights_96_no_top.h5"]}
+
+
+@pytest.fixture
+def mirror(tmp_path):
+    return make_mirror(tmp_path / "mirror", aliases=ALIASES)
+
+
+def test_install_puts_every_file_and_alias_where_keras_looks(mirror, tmp_path):
+    home = tmp_path / "keras_home"
+    report = install_mirror(mirror, home)
+    for name in ("weights_224_no_top.h5", "weights_160_no_top.h5", "weights_96_no_top.h5"):
+        assert (home / "models" / name).read_bytes() == b"weights" * 100
+    assert (home / "datasets" / "data.zip").read_bytes() == b"zipbytes"
+    assert len(report.copied) == 2 and len(report.linked) == 2
+
+
+def test_second_install_is_a_no_op_without_rehashing(mirror, tmp_path, monkeypatch):
+    home = tmp_path / "keras_home"
+    install_mirror(mirror, home)
+
+    def no_hashing(path):
+        raise AssertionError(f"re-hashed {path}")
+
+    monkeypatch.setattr(assets, "sha256_of", no_hashing)
+    report = install_mirror(mirror, home)
+    assert report.changed == 0 and len(report.up_to_date) == 4
+
+
+def test_a_damaged_installed_file_is_noticed_and_replaced(mirror, tmp_path):
+    home = tmp_path / "keras_home"
+    install_mirror(mirror, home)
+    target = home / "datasets" / "data.zip"
+    target.unlink()
+    report = install_mirror(mirror, home)
+    assert report.copied == ["datasets/data.zip"] and target.read_bytes() == b"zipbytes"
+
+
+def test_checksum_mismatch_names_the_file_and_leaves_nothing_behind(tmp_path):
+    bad = make_mirror(tmp_path / "mirror", bad_hash={"datasets/data.zip"})
+    home = tmp_path / "keras_home"
+    with pytest.raises(AssetError, match="data.zip") as error:
+        install_mirror(bad, home)
+    assert "Checksum mismatch" in str(error.value)
+    leftovers = [p.name for p in (home / "datasets").iterdir()] if (home / "datasets").exists() else []
+    assert leftovers == []
+
+
+def test_an_existing_different_file_is_kept_not_overwritten(mirror, tmp_path):
+    home = tmp_path / "keras_home"
+    official = home / "models" / "weights_224_no_top.h5"
+    official.parent.mkdir(parents=True)
+    official.write_bytes(b"the official download")
+    report = install_mirror(mirror, home)
+    assert official.read_bytes() == b"the official download"
+    assert "models/weights_224_no_top.h5" in report.kept_different
+    assert "differ from the mirror" in report.summary()
+    states = {row.cache_path: row.state for row in asset_status(mirror, home)}
+    assert states["models/weights_224_no_top.h5"] == "differs from mirror"
+
+
+def test_a_file_listed_but_missing_from_the_mirror_is_a_clear_error(mirror, tmp_path):
+    (mirror / "keras" / "datasets" / "data.zip").unlink()
+    with pytest.raises(AssetError, match="missing"):
+        install_mirror(mirror, tmp_path / "home")
+
+
+def test_mirror_location_comes_from_the_setting(mirror, monkeypatch, tmp_path):
+    monkeypatch.delenv("COURSE_ASSETS", raising=False)
+    assert mirror_location() is None
+    monkeypatch.setenv("COURSE_ASSETS", str(mirror))
+    assert mirror_location() == mirror.resolve()
+    assert mirror_location(tmp_path / "mirror") == mirror.resolve()
+    monkeypatch.setenv("COURSE_ASSETS", str(tmp_path / "nowhere"))
+    with pytest.raises(AssetError, match="does not exist"):
+        mirror_location()
+
+
+def test_a_folder_without_manifest_is_explained(tmp_path):
+    with pytest.raises(AssetError, match="manifest.json"):
+        Manifest.load(tmp_path)
+
+
+def test_status_reports_missing_installed_and_aliases(mirror, tmp_path, monkeypatch):
+    home = tmp_path / "keras_home"
+    monkeypatch.setenv("KERAS_HOME", str(home))
+    monkeypatch.setattr(assets, "keras_home", lambda: home)
+    before = status_report(mirror)
+    assert "missing" in before and "assets install" in before
+    install_mirror(mirror, home)
+    after = status_report(mirror)
+    assert "Everything is in place" in after
+    assert "alias of weights_224_no_top.h5" in after
+    assert "reconstructed" in after
+
+
+def test_installed_files_are_readable_by_others(mirror, tmp_path):
+    old = os.umask(0o022)
+    try:
+        install_mirror(mirror, tmp_path / "keras_home")
+    finally:
+        os.umask(old)
+    assert os.stat(tmp_path / "keras_home" / "datasets" / "data.zip").st_mode & 0o777 == 0o644

@@ -1,0 +1,71 @@
+"""``doctor`` and the command line."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import pytest
+
+from course_utils import doctor
+from course_utils.__main__ import main
+
+from mirrors import make_mirror
+
+
+def test_doctor_passes_on_this_environment(monkeypatch, tmp_path, capsys):
+    mirror = make_mirror(tmp_path / "mirror")
+    monkeypatch.setenv("COURSE_ASSETS", str(mirror))
+    monkeypatch.setattr(doctor, "check_assets", lambda: [doctor.Finding("ok", "assets", "stub")])
+    assert doctor.run_doctor() == 0
+    out = capsys.readouterr().out
+    assert "[OK  ] tensorflow" in out and "Ready for the course" in out
+
+
+def test_low_disk_is_blocking_with_advice(monkeypatch, tmp_path):
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(doctor.shutil, "disk_usage", lambda path: usage(10**12, 10**12, 2 * 10**8))
+    finding = doctor.check_disk(tmp_path)
+    assert finding.level == "fail" and "free some space" in finding.message
+
+
+def test_missing_package_is_blocking(monkeypatch):
+    def not_installed(name):
+        raise doctor.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(doctor.metadata, "version", not_installed)
+    finding = doctor.check_package("tensorflow")
+    assert finding.level == "fail" and "install" in finding.message
+
+
+def test_offline_without_cache_or_mirror_is_blocking(monkeypatch, tmp_path):
+    monkeypatch.delenv("COURSE_ASSETS", raising=False)
+    monkeypatch.setattr(doctor, "keras_home", lambda: tmp_path)
+    monkeypatch.setattr("course_utils.offline.can_reach", lambda url, timeout=3: False)
+    findings = doctor.check_assets()
+    assert findings[-1].level == "fail" and "COURSE_ASSETS" in findings[-1].message
+
+
+def test_cli_assets_install_and_status(monkeypatch, tmp_path, capsys):
+    mirror = make_mirror(tmp_path / "mirror")
+    home = tmp_path / "home"
+    monkeypatch.setattr("course_utils.assets.keras_home", lambda: home)
+    assert main(["assets", "install", "--assets", str(mirror)]) == 0
+    assert "2 copied" in capsys.readouterr().out
+    assert main(["assets", "status", "--assets", str(mirror)]) == 0
+    assert "Everything is in place" in capsys.readouterr().out
+
+
+def test_cli_install_without_mirror_says_how(monkeypatch, capsys):
+    monkeypatch.delenv("COURSE_ASSETS", raising=False)
+    assert main(["assets", "install"]) == 2
+    assert "COURSE_ASSETS" in capsys.readouterr().err
+
+
+def test_cli_bad_mirror_is_an_error_not_a_traceback(tmp_path, capsys):
+    assert main(["assets", "status", "--assets", str(tmp_path / "missing")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_cli_fetch_requires_a_destination():
+    with pytest.raises(SystemExit):
+        main(["assets", "fetch"])

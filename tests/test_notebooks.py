@@ -1,0 +1,42 @@
+"""Execute every lesson and solution notebook in the ci profile and check what it claims.
+
+One papermill run per notebook serves the thresholds (tests/thresholds.toml) and the output
+contracts of its ``# NBVAL_CHECK_OUTPUT`` cells.  Deselect with ``-m "not notebooks"``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from course_utils import harness
+from course_utils.thresholds import Thresholds
+
+NOTEBOOKS = harness.course_notebooks()
+NEGATIVE_CONTROL = harness.ROOT / "notebooks" / "00_setup.ipynb"
+
+pytestmark = pytest.mark.notebooks
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_notebook_runs_and_meets_its_thresholds(notebook: Path, request):
+    run = harness.execute(notebook, "ci")
+    request.config._course_runs.append(run)
+    assert run.ok, run.failure_report()
+
+
+def test_thresholds_fail_on_a_model_that_learned_nothing(request):
+    """The negative control: with random weights, the accuracy thresholds must not be met."""
+    run = harness.execute(NEGATIVE_CONTROL, "ci", parameters={"WEIGHTS": None}, tag=".random-weights")
+    request.config._course_runs.append(run)
+    assert run.error is None, run.failure_report()
+    limits = Thresholds.load(harness.THRESHOLDS_FILE).for_notebook("notebooks/00_setup", "ci")
+    accuracy_checks = [check for check in limits.checks if "accuracy" in check.expr]
+    assert accuracy_checks, "the negative control needs accuracy checks to defeat"
+    results = {check.expr: check.evaluate(run.metrics) for check in accuracy_checks}
+    passed = [explanation for ok, explanation in results.values() if ok]
+    assert not passed, ("these thresholds pass even with random weights, so they prove nothing:\n"
+                        + "\n".join(passed))
+    run.problems.clear()
+    run.note = "negative control, weights=None: its accuracy thresholds failed, as they must"

@@ -1,0 +1,65 @@
+"""Profiles give knob values; record() writes measured numbers for the harness."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from course_utils import metrics
+from course_utils.profiles import KNOBS, PROFILES, Settings
+
+
+def test_every_profile_defines_every_knob():
+    for name, values in PROFILES.items():
+        assert set(values) == set(KNOBS), name
+
+
+def test_ci_is_smaller_than_full():
+    assert PROFILES["ci"]["n_photos"] < PROFILES["full"]["n_photos"]
+    assert PROFILES["smoke"]["epochs"] <= PROFILES["ci"]["epochs"] <= PROFILES["full"]["epochs"]
+
+
+def test_none_takes_the_profile_value_and_explicit_values_win():
+    settings = Settings("ci", image_size=None, epochs=1)
+    assert settings.image_size == PROFILES["ci"]["image_size"]
+    assert settings.epochs == 1
+    assert "profile='ci'" in repr(settings)
+
+
+def test_unknown_profile_and_knob_are_explained():
+    with pytest.raises(ValueError, match="full, ci, smoke"):
+        Settings("fast")
+    with pytest.raises(ValueError, match="Unknown knob"):
+        Settings("ci", learning_rate=1e-3)
+    with pytest.raises(AttributeError, match="no knob"):
+        Settings("ci").learning_rate
+
+
+def test_record_writes_to_the_metrics_file(tmp_path, capsys):
+    path = tmp_path / "m.json"
+    metrics.set_metrics_path(path)
+    try:
+        metrics.record("val_accuracy", np.float32(0.875))
+        metrics.record("seconds", 12)
+    finally:
+        metrics.set_metrics_path(None)
+    assert json.loads(path.read_text()) == {"val_accuracy": 0.875, "seconds": 12.0}
+    assert "val_accuracy = 0.875" in capsys.readouterr().out
+
+
+def test_record_outside_the_harness_only_shows(capsys):
+    metrics.set_metrics_path(None)
+    assert metrics.record("x", 0.5) == 0.5
+    assert "x = 0.5" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name, value, error", [
+    ("Val Accuracy", 0.5, ValueError), ("acc", math.nan, ValueError), ("acc", True, TypeError),
+    ("acc", "0.9", TypeError),
+])
+def test_record_rejects_bad_input(name, value, error):
+    with pytest.raises(error):
+        metrics.record(name, value)

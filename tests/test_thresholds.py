@@ -1,0 +1,44 @@
+"""Threshold checks: parsing, evaluation, and the real thresholds file."""
+
+from __future__ import annotations
+
+import pytest
+
+from course_utils import harness
+from course_utils.thresholds import Check, ThresholdError, Thresholds
+
+
+def test_lower_bound_and_relation():
+    metrics = {"fixed": 0.9, "broken": 0.8, "acc": 0.95}
+    assert Check("acc >= 0.9").evaluate(metrics)[0]
+    assert Check("fixed > broken + 0.05").evaluate(metrics)[0]
+    passed, why = Check("fixed > broken + 0.2", measured="0.93 vs 0.6").evaluate(metrics)
+    assert not passed and "fixed = 0.9" in why and "0.93 vs 0.6" in why
+
+
+def test_a_metric_that_was_not_recorded_fails():
+    passed, why = Check("acc >= 0.5").evaluate({})
+    assert not passed and "recorded no acc" in why
+
+
+@pytest.mark.parametrize("expr", ["acc", "acc == 1", "0 < acc < 1", "__import__('os')", "acc >= 'x'"])
+def test_malformed_checks_are_rejected(expr):
+    with pytest.raises(ThresholdError):
+        Check(expr).names()
+
+
+def test_the_thresholds_file_parses_and_covers_every_notebook():
+    thresholds = Thresholds.load(harness.THRESHOLDS_FILE)
+    for notebook in harness.course_notebooks():
+        key = Thresholds.key_for(notebook, harness.ROOT)
+        limits = thresholds.for_notebook(key, "ci")
+        assert limits is not None, f"{key} has no ci section in {harness.THRESHOLDS_FILE}"
+        for check in limits.checks:
+            assert check.measured, f"{key}: '{check.expr}' must say what was measured when it was set"
+
+
+def test_ci_budget_fits_fifteen_minutes():
+    thresholds = Thresholds.load(harness.THRESHOLDS_FILE)
+    budget = sum(thresholds.for_notebook(Thresholds.key_for(nb, harness.ROOT), "ci").timeout_s
+                 for nb in harness.course_notebooks())
+    assert budget <= 15 * 60
