@@ -26,3 +26,42 @@ def show_images(images: np.ndarray | Sequence[np.ndarray], titles: Sequence[str]
             ax.set_title(titles[index], fontsize=title_size)
     fig.tight_layout()
     return fig
+
+
+def show_feature_maps(maps: Sequence[np.ndarray], names: Sequence[str], channels: int = 8, size: float = 1.4):
+    """One row per layer: the ``channels`` most active channels of each (H, W, C) feature map."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(maps), channels, figsize=(size * channels, size * len(maps) * 1.15),
+                             squeeze=False)
+    for row, (fmap, name) in enumerate(zip(maps, names)):
+        strongest = np.argsort(fmap.mean(axis=(0, 1)))[::-1][:channels]
+        for col, channel in enumerate(strongest):
+            ax = axes[row, col]
+            ax.imshow(fmap[:, :, channel], cmap="viridis")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if col == 0:
+                ax.set_ylabel(f"{name}\n{fmap.shape[0]}×{fmap.shape[1]}×{fmap.shape[2]}", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_series(x_labels: Sequence[str], series: dict[str, Sequence[float]], ylabel: str,
+                title: str = "", reference: dict[str, float] | None = None):
+    """Lines over named positions (layers, sizes, ...), with optional horizontal reference lines."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    for label, values in series.items():
+        ax.plot(range(len(values)), values, marker="o", label=label)
+    for label, value in (reference or {}).items():
+        ax.axhline(value, linestyle=":", color="gray")
+        ax.text(0, value, f" {label}", va="bottom", fontsize=8, color="gray")
+    ax.set_xticks(range(len(x_labels)), x_labels, rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
