@@ -73,6 +73,14 @@ def _outputs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _exercises(_: argparse.Namespace) -> int:
+    from .exercises import build_all
+
+    for path in build_all():
+        print(f"wrote {path.relative_to(path.parent.parent)}")
+    return 0
+
+
 def _readme(_: argparse.Namespace) -> int:
     from .harness import ROOT, update_readme
 
@@ -106,6 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
     outputs.add_argument("--profile", default="ci", choices=["full", "ci", "smoke"])
     outputs.add_argument("notebooks", nargs="+")
     outputs.set_defaults(func=_outputs)
+
+    exercises = sub.add_parser("exercises", help="generate exercises/ from solutions/")
+    exercises.add_argument("action", choices=["build"])
+    exercises.set_defaults(func=_exercises)
 
     sub.add_parser("readme", help="put the last run's measured results into README.md"
                    ).set_defaults(func=_readme)

@@ -18,8 +18,8 @@ import numpy as np
 @dataclass
 class HeadResult:
     val_accuracy: float  # validation accuracy after the last epoch
-    history: dict[str, list[float]]
-    model: object
+    train_accuracy: float  # training accuracy after the last epoch (inference mode)
+    model: object  # the Keras model that holds the head (shared when heads were trained together)
 
 
 def standardize(train: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
@@ -58,8 +58,8 @@ def accuracy_of_logits(logits: np.ndarray, labels: np.ndarray) -> float:
 def train_heads(train_features: Sequence[np.ndarray], y_train: np.ndarray,
                 val_features: Sequence[np.ndarray], y_val: np.ndarray, *, n_classes: int,
                 epochs: int = 20, batch_size: int = 64, learning_rate: float = 1e-3,
-                flatten: bool = False, dropout: float = 0.0, scale: bool = True):
-    """Fit one independent head per feature set; return (validation accuracies, model, history).
+                flatten: bool = False, dropout: float = 0.0, scale: bool = True) -> list[HeadResult]:
+    """Fit one independent head per feature set; return one :class:`HeadResult` per set.
 
     ``scale=True`` standardizes each feature set with its training statistics first; pass
     ``False`` to train on the features exactly as the base produced them.
@@ -78,17 +78,22 @@ def train_heads(train_features: Sequence[np.ndarray], y_train: np.ndarray,
     model = keras.Model(inputs, outputs)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=[_loss(n_classes)] * len(outputs))
     targets = [y_train] * len(outputs)
-    history = model.fit(list(train_features), targets, epochs=epochs, batch_size=batch_size, verbose=0)
-    logits = model(list(val_features), training=False)  # one small batch: no predict() tracing
+    model.fit(list(train_features), targets, epochs=epochs, batch_size=batch_size, verbose=0)
+    val_acc = _accuracies(model, val_features, y_val)
+    train_acc = _accuracies(model, train_features, y_train)
+    return [HeadResult(v, t, model) for v, t in zip(val_acc, train_acc)]
+
+
+def _accuracies(model, features: Sequence[np.ndarray], labels: np.ndarray) -> list[float]:
+    logits = model(list(features), training=False)  # direct call: no predict() retracing per model
     logits = logits if isinstance(logits, (list, tuple)) else [logits]
-    return [accuracy_of_logits(np.asarray(lg), y_val) for lg in logits], model, history.history
+    return [accuracy_of_logits(np.asarray(lg), labels) for lg in logits]
 
 
 def train_head(x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, *,
                n_classes: int, epochs: int = 20, batch_size: int = 64, learning_rate: float = 1e-3,
                flatten: bool = False, dropout: float = 0.0, scale: bool = True) -> HeadResult:
     """One head on one feature set: :func:`train_heads` with a single input."""
-    accuracies, model, history = train_heads(
-        [x_train], y_train, [x_val], y_val, n_classes=n_classes, epochs=epochs, batch_size=batch_size,
-        learning_rate=learning_rate, flatten=flatten, dropout=dropout, scale=scale)
-    return HeadResult(accuracies[0], history, model)
+    return train_heads([x_train], y_train, [x_val], y_val, n_classes=n_classes, epochs=epochs,
+                       batch_size=batch_size, learning_rate=learning_rate, flatten=flatten,
+                       dropout=dropout, scale=scale)[0]

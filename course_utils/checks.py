@@ -1,0 +1,70 @@
+"""Checks for the exercises: each verifies a learner's answer and, when wrong, says how to fix it.
+
+A check returns a short confirmation when the answer is right and raises :class:`CheckFailed`
+(an ``AssertionError``) with a hint when it is not.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from .models import count
+
+MOBILENET_V2_PARAMS = 2_257_984
+POOLED_HEAD_PARAMS = 1_281
+
+
+class CheckFailed(AssertionError):
+    """The answer is not right yet; the message says what to change."""
+
+
+def _fail(message: str) -> None:
+    raise CheckFailed(message)
+
+
+def check_shallowest_layer(answer: Any, taps: Sequence[str], accuracies: Sequence[float], target: float) -> str:
+    """Exercise 01: ``answer`` must be the first tap (in network order) whose probe reaches ``target``."""
+    reaching = [name for name, acc in zip(taps, accuracies) if acc >= target]
+    if not reaching:
+        _fail(f"No tap reaches {target:.0%} in this run, so the answer is None; check the probe results.")
+    expected = reaching[0]
+    if answer not in taps:
+        _fail(f"{answer!r} is not one of the probed taps {list(taps)}: store the layer *name*, a string.")
+    index = list(taps).index(answer)
+    if accuracies[index] < target:
+        _fail(f"{answer} reaches only {accuracies[index]:.1%}, below the target {target:.0%}: "
+              "look for taps whose accuracy is at least the target.")
+    if answer != expected:
+        _fail(f"{answer} reaches the target, but {expected} does too and comes earlier in the network: "
+              "go through the taps in order and stop at the first one that reaches it.")
+    return f"Right: {answer} is the shallowest layer whose probe reaches {target:.0%} ({accuracies[index]:.1%})."
+
+
+def check_pooled_model(model: Any, image_size: int = 160) -> str:
+    """Exercise 02: a frozen MobileNetV2 with ``pooling="avg"`` and a one-logit head."""
+    import keras
+
+    if not isinstance(model, keras.Model):
+        _fail(f"`model` should be a keras.Model, got {type(model).__name__}.")
+    if tuple(model.input_shape) != (None, image_size, image_size, 3):
+        _fail(f"The model takes {model.input_shape}; build it for (None, {image_size}, {image_size}, 3) images.")
+    if tuple(model.output_shape) != (None, 1):
+        _fail(f"The model outputs {model.output_shape}; cats vs. dogs needs one logit: end with Dense(1) "
+              "(no activation — the loss takes logits).")
+    bases = [layer for layer in model.layers if isinstance(layer, keras.Model)]
+    if not bases:
+        _fail("No pretrained base inside the model: call MobileNetV2(..., include_top=False) on the input.")
+    base = bases[0]
+    if len(base.output_shape) != 2:
+        _fail(f"The base outputs {base.output_shape}, a grid: pass pooling=\"avg\" to MobileNetV2 so it "
+              "returns one 1,280-number vector per image.")
+    trainable, frozen = count(model.trainable_weights), count(model.non_trainable_weights)
+    if count(base.trainable_weights):
+        _fail(f"Your base still has {count(base.trainable_weights):,} trainable parameters: set "
+              "`base.trainable = False` before compile().")
+    if trainable != POOLED_HEAD_PARAMS:
+        _fail(f"{trainable:,} trainable parameters; a pooled 1,280-vector into Dense(1) has "
+              f"{POOLED_HEAD_PARAMS:,} (1,280 weights + 1 bias). Is there an extra layer in the head?")
+    if frozen != MOBILENET_V2_PARAMS:
+        _fail(f"{frozen:,} frozen parameters; MobileNetV2 (alpha 1.0) without its top has {MOBILENET_V2_PARAMS:,}.")
+    return f"Right: {trainable:,} trainable and {frozen:,} frozen parameters; output {model.output_shape}."

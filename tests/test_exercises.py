@@ -1,0 +1,75 @@
+"""Exercises are generated from solutions; checks accept right answers and explain wrong ones."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from course_utils import checks, exercises
+
+
+def test_committed_exercises_match_the_generator():
+    for path, text in exercises.build_all(write=False).items():
+        assert path.is_file(), f"{path.name} missing: run 'python -m course_utils exercises build'"
+        assert path.read_text(encoding="utf-8") == text, (
+            f"{path.name} differs from what its solution generates: edit solutions/{path.name}, then "
+            "run 'python -m course_utils exercises build'")
+
+
+def test_every_exercise_has_a_placeholder_that_raises():
+    for path, text in exercises.build_all(write=False).items():
+        nb = nbformat.reads(text, as_version=4)
+        tagged = [c for c in nb.cells if "raises-exception" in c.metadata.get("tags", [])]
+        assert tagged and all("raise NotImplementedError" in c.source for c in tagged), path.name
+        assert "# BEGIN SOLUTION" not in text and "# END SOLUTION" not in text
+
+
+def test_solution_regions_become_placeholders_with_the_task():
+    source = "x = 1\n    # BEGIN SOLUTION: compute y\n    y = x + 1\n    # END SOLUTION\nprint(y)"
+    out, found = exercises.exercise_source(source, "Exercise 09")
+    assert found
+    assert "y = x + 1" not in out
+    assert "    raise NotImplementedError('Exercise 09: compute y')" in out
+    with pytest.raises(ValueError, match="without END"):
+        exercises.exercise_source("# BEGIN SOLUTION\nx", "Exercise 09")
+
+
+TAPS = ["block_6", "block_13", "block_16", "out_relu"]
+ACC = [0.70, 0.91, 0.95, 0.96]
+
+
+def test_shallowest_layer_check():
+    assert "block_13" in checks.check_shallowest_layer("block_13", TAPS, ACC, 0.9)
+    with pytest.raises(checks.CheckFailed, match="comes earlier"):
+        checks.check_shallowest_layer("out_relu", TAPS, ACC, 0.9)
+    with pytest.raises(checks.CheckFailed, match="below the target"):
+        checks.check_shallowest_layer("block_6", TAPS, ACC, 0.9)
+    with pytest.raises(checks.CheckFailed, match="a string"):
+        checks.check_shallowest_layer(1, TAPS, ACC, 0.9)
+
+
+def _pooled_model(frozen=True, pooling="avg", extra_dense=False):
+    import keras
+
+    base = keras.applications.MobileNetV2(input_shape=(160, 160, 3), include_top=False, weights=None,
+                                          pooling=pooling)
+    base.trainable = not frozen
+    inputs = keras.Input((160, 160, 3))
+    x = base(inputs, training=False)
+    if pooling is None:
+        x = keras.layers.GlobalAveragePooling2D()(x)
+    if extra_dense:
+        x = keras.layers.Dense(8)(x)
+    return keras.Model(inputs, keras.layers.Dense(1)(x))
+
+
+def test_pooled_model_check_accepts_the_right_model_and_explains_wrong_ones():
+    assert "1,281 trainable" in checks.check_pooled_model(_pooled_model())
+    with pytest.raises(checks.CheckFailed, match="base.trainable = False"):
+        checks.check_pooled_model(_pooled_model(frozen=False))
+    with pytest.raises(checks.CheckFailed, match='pooling="avg"'):
+        checks.check_pooled_model(_pooled_model(pooling=None))
+    with pytest.raises(checks.CheckFailed, match="extra layer"):
+        checks.check_pooled_model(_pooled_model(extra_dense=True))
+    with pytest.raises(checks.CheckFailed, match="keras.Model"):
+        checks.check_pooled_model("model")

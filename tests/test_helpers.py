@@ -1,0 +1,100 @@
+"""course_utils helpers on tiny synthetic data: heads, features, data loading, model inspection."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_utils import data, features, heads, models
+
+
+@pytest.fixture
+def photo_folder(tmp_path):
+    """Two classes of four 20x20 images each; red ones and blue ones."""
+    import keras
+
+    for cls, channel in (("blue", 2), ("red", 0)):
+        (tmp_path / cls).mkdir()
+        for i in range(4):
+            pixels = np.zeros((20, 20, 3), dtype="uint8")
+            pixels[..., channel] = 200 + i
+            keras.utils.save_img(tmp_path / cls / f"{i}.png", pixels)
+    return tmp_path
+
+
+def test_train_heads_learns_each_head_independently():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    signal = (y[:, None] * 2.0 - 1.0 + rng.normal(scale=0.5, size=(400, 3))).astype("float32")
+    noise = rng.normal(size=(400, 3)).astype("float32")
+    results = heads.train_heads([signal[:300], noise[:300]], y[:300], [signal[300:], noise[300:]], y[300:],
+                                n_classes=2, epochs=20, learning_rate=0.05)
+    assert results[0].val_accuracy > 0.9
+    assert results[1].val_accuracy < 0.75
+    assert results[0].train_accuracy > 0.9
+
+
+def test_train_head_multiclass_and_flatten():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 3, 300)
+    grid = rng.normal(size=(300, 2, 2, 4)).astype("float32")
+    grid[np.arange(300), 0, 0, y] += 4.0
+    result = heads.train_head(grid[:200], y[:200], grid[200:], y[200:], n_classes=3, epochs=20, flatten=True,
+                              learning_rate=0.05)
+    assert result.val_accuracy > 0.9
+    assert result.model.count_params() == 2 * 2 * 4 * 3 + 3
+
+
+def test_accuracy_of_logits():
+    assert heads.accuracy_of_logits(np.array([[1.0], [-2.0]]), np.array([1, 1])) == 0.5
+    assert heads.accuracy_of_logits(np.array([[0.1, 0.9], [3.0, 0.0]]), np.array([1, 0])) == 1.0
+
+
+def test_standardize_uses_training_statistics():
+    train, other = heads.standardize(np.array([[0.0], [2.0]]), np.array([[4.0]]))
+    assert np.allclose(train.ravel(), [-1, 1], atol=1e-5) and np.allclose(other.ravel(), [3], atol=1e-5)
+
+
+def test_image_dataset_materialize_and_extract(photo_folder):
+    import keras
+
+    ds = features.image_dataset(photo_folder, image_size=16, batch_size=3, limit=6)
+    assert ds.class_names == ["blue", "red"]
+    images, labels = features.materialize(ds)
+    assert images.shape == (6, 16, 16, 3) and images.dtype == np.uint8
+    model = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.GlobalAveragePooling2D()])
+    feats, labels, speed = features.extract_features(model, features.image_dataset(photo_folder, 16, 4))
+    assert feats.shape == (8, 3) and speed > 0
+    # red images have their energy in channel 0, blue ones in channel 2
+    assert all((f[0] > f[2]) == (label == 1) for f, label in zip(feats, labels))
+
+
+def test_image_dataset_missing_folder_says_what_to_run(tmp_path):
+    with pytest.raises(FileNotFoundError, match="get_file"):
+        features.image_dataset(tmp_path / "nope", 16, 4)
+
+
+def test_sample_files_is_reproducible_and_load_images_names_bad_files(photo_folder):
+    assert data.sample_files(photo_folder / "red", 2, seed=1) == data.sample_files(photo_folder / "red", 2, seed=1)
+    assert data.load_images(data.sample_files(photo_folder / "red", 2), size=8).shape == (2, 8, 8, 3)
+    broken = photo_folder / "red" / "broken.jpg"
+    broken.write_bytes(b"not a jpeg")
+    with pytest.raises(ValueError, match="broken.jpg"):
+        data.load_images([broken], size=8)
+    with pytest.raises(FileNotFoundError, match="No images"):
+        data.image_files(photo_folder / "missing")
+
+
+def test_species_of():
+    assert data.species_of(207) == "dog" and data.species_of(281) == "cat" and data.species_of(985) is None
+
+
+def test_param_counts_and_weight_snapshots():
+    import keras
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.BatchNormalization(), keras.layers.Dense(1)])
+    assert models.param_counts(model).splitlines() == [
+        "Total params: 21", "Trainable params: 13", "Non-trainable params: 8"]
+    before = models.snapshot(model.weights)
+    model.layers[-1].kernel.assign(np.ones((4, 1)))
+    assert models.changed(before, model.weights) == 1
