@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+import numpy as np
+
 from .models import count
 
 MOBILENET_V2_PARAMS = 2_257_984
@@ -68,3 +70,49 @@ def check_pooled_model(model: Any, image_size: int = 160) -> str:
     if frozen != MOBILENET_V2_PARAMS:
         _fail(f"{frozen:,} frozen parameters; MobileNetV2 (alpha 1.0) without its top has {MOBILENET_V2_PARAMS:,}.")
     return f"Right: {trainable:,} trainable and {frozen:,} frozen parameters; output {model.output_shape}."
+
+
+#: Exercise 03: each backbone, the module whose preprocess_input is its contract, and what it does.
+CONTRACTS = {
+    "MobileNetV2": ("mobilenet_v2", "scales pixels to [-1, 1] (\"tf\" mode)"),
+    "ResNet50": ("resnet50", "flips RGB to BGR and subtracts the ImageNet channel means, no scaling (\"caffe\" mode)"),
+    "DenseNet121": ("densenet", "scales to [0, 1], then normalizes each channel by ImageNet mean and std (\"torch\" mode)"),
+    "EfficientNetV2B0": ("efficientnet_v2", "passes raw [0, 255] pixels through: the model rescales inside"),
+}
+
+
+def _contract_problem(name: str, choice: Any) -> str | None:
+    """Why ``choice`` is not ``name``'s contract, or None if it is."""
+    import keras
+
+    module, what = CONTRACTS[name]
+    probe = np.linspace(0, 255, 2 * 2 * 3, dtype="float32").reshape(1, 2, 2, 3)
+    reference = getattr(keras.applications, module).preprocess_input(probe.copy())
+    try:
+        got = np.asarray(choice(probe.copy()))
+    except Exception as error:
+        return f"{name}: calling your function on a batch of pixels failed ({error})."
+    if got.shape == reference.shape and np.allclose(got, reference, atol=1e-4):
+        return None
+    return (f"{name}'s contract {what}; your function gives values in [{got.min():.2f}, {got.max():.2f}] "
+            f"where [{reference.min():.2f}, {reference.max():.2f}] is expected. Use "
+            f"keras.applications.{module}.preprocess_input — always the backbone's own module.")
+
+
+def contracts_matching(choices: dict) -> list[str]:
+    """The backbones whose chosen function matches their contract."""
+    return [name for name in CONTRACTS if name in choices and _contract_problem(name, choices[name]) is None]
+
+
+def check_contracts(choices: Any) -> str:
+    """Exercise 03: ``choices`` maps each backbone name to a function that prepares its input."""
+    if not isinstance(choices, dict):
+        _fail("`choices` should be a dict: {\"MobileNetV2\": some_preprocess_function, ...}.")
+    missing = [name for name in CONTRACTS if name not in choices]
+    if missing:
+        _fail(f"No choice yet for {', '.join(missing)}: add a key for every backbone.")
+    for name in CONTRACTS:
+        problem = _contract_problem(name, choices[name])
+        if problem:
+            _fail(problem)
+    return f"Right: all {len(CONTRACTS)} contracts match their backbones' own preprocess_input."

@@ -73,3 +73,18 @@ def test_pooled_model_check_accepts_the_right_model_and_explains_wrong_ones():
         checks.check_pooled_model(_pooled_model(extra_dense=True))
     with pytest.raises(checks.CheckFailed, match="keras.Model"):
         checks.check_pooled_model("model")
+
+
+def test_contracts_check():
+    import keras
+
+    right = {name: getattr(keras.applications, module).preprocess_input
+             for name, (module, _) in checks.CONTRACTS.items()}
+    assert "all 4" in checks.check_contracts(right)
+    assert len(checks.contracts_matching(right)) == 4
+    wrong = {**right, "ResNet50": keras.applications.mobilenet_v2.preprocess_input}
+    with pytest.raises(checks.CheckFailed, match="resnet50.preprocess_input"):
+        checks.check_contracts(wrong)
+    assert "ResNet50" not in checks.contracts_matching(wrong)
+    with pytest.raises(checks.CheckFailed, match="No choice yet"):
+        checks.check_contracts({"MobileNetV2": right["MobileNetV2"]})

@@ -98,3 +98,56 @@ def test_param_counts_and_weight_snapshots():
     before = models.snapshot(model.weights)
     model.layers[-1].kernel.assign(np.ones((4, 1)))
     assert models.changed(before, model.weights) == 1
+
+
+def _tiny_base():
+    import keras
+
+    inputs = keras.Input((6,))
+    x = keras.layers.Dense(4, name="d1")(inputs)
+    x = keras.layers.BatchNormalization(name="bn1")(x)
+    x = keras.layers.Dense(4, name="d2")(x)
+    x = keras.layers.BatchNormalization(name="bn2")(x)
+    return keras.Model(inputs, x, name="tiny")
+
+
+def test_unfreeze_top_keeps_batchnorm_frozen_and_its_statistics_fixed():
+    import keras
+
+    from course_utils import finetune
+
+    base = _tiny_base()
+    assert finetune.unfreeze_top(base, "d2") == 1
+    assert [layer.trainable for layer in base.layers] == [False, False, False, True, False]
+    model = keras.Sequential([keras.Input((6,)), base, keras.layers.Dense(1)])
+    model.compile("adam", "mse")
+    before = finetune.batchnorm_statistics(base)
+    rng = np.random.default_rng(0)
+    model.fit(rng.normal(3, 2, (32, 6)), rng.normal(size=(32, 1)), epochs=1, batch_size=8, verbose=0)
+    assert set(finetune.statistics_drift(before, base).values()) == {0.0}
+
+
+def test_unfreeze_top_without_the_guard_lets_statistics_drift():
+    import keras
+
+    from course_utils import finetune
+
+    base = _tiny_base()
+    assert finetune.unfreeze_top(base, 3, keep_batchnorm_frozen=False) == 2
+    inputs = keras.Input((6,))
+    model = keras.Model(inputs, keras.layers.Dense(1)(base(inputs, training=False)))
+    model.compile("adam", "mse")
+    before = finetune.batchnorm_statistics(base)
+    rng = np.random.default_rng(0)
+    model.fit(rng.normal(3, 2, (32, 6)), rng.normal(size=(32, 1)), epochs=1, batch_size=8, verbose=0)
+    drift = finetune.statistics_drift(before, base)
+    assert drift["bn2"] > 0 and drift["bn1"] == 0.0
+
+
+def test_unfreeze_top_rejects_unknown_layers():
+    from course_utils import finetune
+
+    with pytest.raises(ValueError, match="no layer"):
+        finetune.unfreeze_top(_tiny_base(), "block_99")
+    with pytest.raises(ValueError, match="outside"):
+        finetune.unfreeze_top(_tiny_base(), 99)

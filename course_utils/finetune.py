@@ -1,0 +1,55 @@
+"""Fine-tuning helpers: unfreeze the top of a base while BatchNormalization stays frozen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def is_batchnorm(layer: Any) -> bool:
+    import keras
+
+    return isinstance(layer, keras.layers.BatchNormalization)
+
+
+def unfreeze_top(base: Any, fine_tune_at: int | str, keep_batchnorm_frozen: bool = True) -> int:
+    """Make layers of ``base`` from ``fine_tune_at`` on trainable; freeze every layer before it.
+
+    ``fine_tune_at`` is a layer index or a layer name.  With ``keep_batchnorm_frozen`` (the
+    default), BatchNormalization layers stay ``trainable = False``: in Keras 3 a frozen
+    BatchNormalization layer always runs in inference mode, so its ImageNet statistics cannot
+    drift, whatever ``training`` flag the surrounding model passes (lesson 04).
+    Returns the number of layers left trainable.  Recompile the model afterwards.
+    """
+    if isinstance(fine_tune_at, str):
+        names = [layer.name for layer in base.layers]
+        if fine_tune_at not in names:
+            raise ValueError(f"{base.name} has no layer {fine_tune_at!r}; pick one of base.layers' names.")
+        fine_tune_at = names.index(fine_tune_at)
+    if not 0 <= fine_tune_at <= len(base.layers):
+        raise ValueError(f"fine_tune_at={fine_tune_at} is outside 0..{len(base.layers)} ({base.name} has "
+                         f"{len(base.layers)} layers).")
+    base.trainable = True
+    for index, layer in enumerate(base.layers):
+        layer.trainable = index >= fine_tune_at and not (keep_batchnorm_frozen and is_batchnorm(layer))
+    return sum(layer.trainable for layer in base.layers)
+
+
+def batchnorm_statistics(model: Any) -> dict[str, tuple[Any, Any]]:
+    """Copies of every BatchNormalization layer's moving mean and variance, by layer name."""
+    import numpy as np
+
+    return {layer.name: (np.array(layer.moving_mean.numpy()), np.array(layer.moving_variance.numpy()))
+            for layer in model.layers if is_batchnorm(layer)}
+
+
+def statistics_drift(before: dict, model: Any) -> dict[str, float]:
+    """Per BatchNormalization layer: the largest relative change of its moving mean or variance."""
+    import numpy as np
+
+    after = batchnorm_statistics(model)
+    drift = {}
+    for name, (mean0, var0) in before.items():
+        mean1, var1 = after[name]
+        drift[name] = float(max(np.max(np.abs(mean1 - mean0) / (np.abs(mean0) + 1e-3)),
+                                np.max(np.abs(var1 - var0) / (np.abs(var0) + 1e-3))))
+    return drift
