@@ -116,3 +116,29 @@ def check_contracts(choices: Any) -> str:
         if problem:
             _fail(problem)
     return f"Right: all {len(CONTRACTS)} contracts match their backbones' own preprocess_input."
+
+
+def check_batchnorm_safe(model: Any, base: Any, x: np.ndarray, y: np.ndarray) -> dict[str, int]:
+    """Exercise 04: one training epoch on ``(x, y)`` must move the base's unfrozen weights but no
+    BatchNorm statistic.  Returns the counts it measured (``bn_changed``, ``weights_changed``)."""
+    from .finetune import batchnorm_statistics, is_batchnorm, statistics_drift
+    from .models import changed, snapshot
+
+    if not getattr(model, "compiled", False):
+        _fail("The model is not compiled: call model.compile(...) after changing what is trainable.")
+    trainable = [w for layer in base.layers if not is_batchnorm(layer) for w in layer.trainable_weights]
+    if not trainable:
+        _fail("Nothing in the base is trainable: fine-tuning needs the top layers unfrozen "
+              "(for example from layer 100 on) — only the BatchNorm layers stay frozen.")
+    stats, weights = batchnorm_statistics(base), snapshot(trainable)
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0)
+    bn_changed = sum(d > 0 for d in statistics_drift(stats, base).values())
+    weights_changed = changed(weights, trainable)
+    if bn_changed:
+        _fail(f"One epoch changed the moving statistics of {bn_changed} BatchNorm layer(s): they are trainable, "
+              "so fit() runs them in training mode — and in a functional model training=False does not stop it. "
+              "Set every BatchNorm layer's trainable to False (course_utils.finetune.unfreeze_top does it), "
+              "then compile again.")
+    if not weights_changed:
+        _fail("The unfrozen layers did not change: did you compile *after* setting trainable?")
+    return {"bn_changed": bn_changed, "weights_changed": weights_changed}

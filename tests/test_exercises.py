@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import nbformat
 import pytest
 
@@ -88,3 +89,31 @@ def test_contracts_check():
     assert "ResNet50" not in checks.contracts_matching(wrong)
     with pytest.raises(checks.CheckFailed, match="No choice yet"):
         checks.check_contracts({"MobileNetV2": right["MobileNetV2"]})
+
+
+def _bn_setup(freeze_bn: bool, compile_model: bool = True, unfreeze: bool = True):
+    import keras
+
+    inputs = keras.Input((6,))
+    h = keras.layers.BatchNormalization()(keras.layers.Dense(4)(inputs))
+    base = keras.Model(inputs, keras.layers.BatchNormalization()(keras.layers.Dense(4)(h)))
+    base.trainable = unfreeze
+    for layer in base.layers:
+        if freeze_bn and isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False
+    outer_in = keras.Input((6,))
+    model = keras.Model(outer_in, keras.layers.Dense(1)(base(outer_in, training=False)))
+    if compile_model:
+        model.compile(optimizer="adam", loss="mse")
+    rng = np.random.default_rng(0)
+    return model, base, rng.normal(3, 2, (32, 6)).astype("float32"), rng.normal(size=(32, 1)).astype("float32")
+
+
+def test_batchnorm_check():
+    assert checks.check_batchnorm_safe(*_bn_setup(freeze_bn=True))["bn_changed"] == 0
+    with pytest.raises(checks.CheckFailed, match="BatchNorm layer"):
+        checks.check_batchnorm_safe(*_bn_setup(freeze_bn=False))
+    with pytest.raises(checks.CheckFailed, match="not compiled"):
+        checks.check_batchnorm_safe(*_bn_setup(freeze_bn=True, compile_model=False))
+    with pytest.raises(checks.CheckFailed, match="Nothing in the base is trainable"):
+        checks.check_batchnorm_safe(*_bn_setup(freeze_bn=True, unfreeze=False))
