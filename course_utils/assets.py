@@ -52,9 +52,13 @@ def keras_home() -> Path:
         home = Path(config.keras_home()).expanduser()
     else:
         home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")).expanduser()
-    home.mkdir(parents=True, exist_ok=True)
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass
     if not os.access(home, os.W_OK):
         home = Path("/tmp/.keras")
+        home.mkdir(parents=True, exist_ok=True)
     return home
 
 
@@ -91,9 +95,13 @@ class _State:
     def __init__(self, home: Path):
         self.path = home / STATE_NAME
         try:
-            self.records: dict[str, dict] = json.loads(self.path.read_text(encoding="utf-8"))
+            records = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            self.records = {}
+            records = {}
+        valid = isinstance(records, dict) and all(
+            isinstance(r, dict) and isinstance(r.get("sha256"), str) and isinstance(r.get("stamp"), dict)
+            for r in records.values())
+        self.records: dict[str, dict] = records if valid else {}  # a damaged state only costs a re-hash
 
     @staticmethod
     def _stamp(path: Path) -> dict:
@@ -108,8 +116,14 @@ class _State:
             return None
         return record["sha256"] if self._stamp(path) == record["stamp"] else None
 
-    def remember(self, home: Path, rel: str, sha256: str) -> None:
-        self.records[rel] = {"sha256": sha256, "stamp": self._stamp(home / rel)}
+    def installed_by_us(self, rel: str) -> bool:
+        return bool(self.records.get(rel, {}).get("installed"))
+
+    def remember(self, home: Path, rel: str, sha256: str, installed: bool | None = None) -> None:
+        """Record a verified hash; ``installed`` marks files this module put there (None: unchanged)."""
+        if installed is None:
+            installed = self.installed_by_us(rel)
+        self.records[rel] = {"sha256": sha256, "stamp": self._stamp(home / rel), "installed": installed}
 
     def save(self) -> None:
         write_text_atomic(self.path, json.dumps(self.records, indent=1, sort_keys=True))
@@ -131,8 +145,9 @@ def install_mirror(mirror: Path, home: Path | None = None) -> InstallReport:
     """Copy every file of ``mirror`` (and every alias name) into the Keras cache, verified.
 
     Idempotent: files already installed and unchanged are recognised from a small state file
-    without re-hashing.  A file that Keras downloaded itself and that differs from the mirror
-    (an official download, say) is kept, never overwritten.  A checksum mismatch raises
+    without re-hashing.  A file this function installed earlier and that no longer matches (damaged,
+    or from an older mirror) is replaced.  A file it did not install that differs from the mirror
+    (an official download by Keras, say) is kept, never overwritten.  A checksum mismatch raises
     :class:`AssetError` naming the file and leaves no partial copy.
     """
     home = Path(home) if home is not None else keras_home()
@@ -157,13 +172,14 @@ def _install_entry(entry: AssetEntry, mirror: Path, home: Path, state: _State, r
     primary: Path | None = None
     for rel in entry.cache_paths():
         dest = home / rel
+        ours = state.installed_by_us(rel)
         current = _current_sha256(state, home, rel)
-        if current is not None:
-            if entry.sha256 is None or current == entry.sha256:
-                report.up_to_date.append(rel)
-            else:
-                report.kept_different.append(rel)
-            primary = primary or (dest if current == entry.sha256 else None)
+        if current is not None and (entry.sha256 is None or current == entry.sha256):
+            report.up_to_date.append(rel)
+            primary = primary or dest
+            continue
+        if current is not None and not ours:
+            report.kept_different.append(rel)
             continue
         if primary is not None and _link(primary, dest):
             report.linked.append(rel)
@@ -172,7 +188,7 @@ def _install_entry(entry: AssetEntry, mirror: Path, home: Path, state: _State, r
                 copy_stream_verified(stream, dest, entry.sha256, f"{entry.mirror_path} (mirror {mirror})")
             report.copied.append(rel)
             primary = dest
-        state.remember(home, rel, entry.sha256 or sha256_of(dest))
+        state.remember(home, rel, entry.sha256 or sha256_of(dest), installed=True)
 
 
 def _link(existing: Path, dest: Path) -> bool:

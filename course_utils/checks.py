@@ -28,7 +28,9 @@ def check_shallowest_layer(answer: Any, taps: Sequence[str], accuracies: Sequenc
     """Exercise 01: ``answer`` must be the first tap (in network order) whose probe reaches ``target``."""
     reaching = [name for name, acc in zip(taps, accuracies) if acc >= target]
     if not reaching:
-        _fail(f"No tap reaches {target:.0%} in this run, so the answer is None; check the probe results.")
+        if answer is None:
+            return f"Right: no probed layer reaches {target:.0%} in this run, so there is no such layer."
+        _fail(f"No tap reaches {target:.0%} in this run, so the answer is None.")
     expected = reaching[0]
     if answer not in taps:
         _fail(f"{answer!r} is not one of the probed taps {list(taps)}: store the layer *name*, a string.")
@@ -57,9 +59,9 @@ def check_pooled_model(model: Any, image_size: int = 160) -> str:
     if not bases:
         _fail("No pretrained base inside the model: call MobileNetV2(..., include_top=False) on the input.")
     base = bases[0]
-    if len(base.output_shape) != 2:
-        _fail(f"The base outputs {base.output_shape}, a grid: pass pooling=\"avg\" to MobileNetV2 so it "
-              "returns one 1,280-number vector per image.")
+    if len(base.output_shape) != 2 or not isinstance(base.layers[-1], keras.layers.GlobalAveragePooling2D):
+        _fail(f"The base outputs {base.output_shape} from a {base.layers[-1].__class__.__name__} layer: pass "
+              "pooling=\"avg\" to MobileNetV2 so it averages its grid into one 1,280-number vector per image.")
     trainable, frozen = count(model.trainable_weights), count(model.non_trainable_weights)
     if count(base.trainable_weights):
         _fail(f"Your base still has {count(base.trainable_weights):,} trainable parameters: set "

@@ -81,7 +81,7 @@ def check_assets() -> list[Finding]:
         return [Finding("fail", "assets", str(error))]
     home = keras_home()
     entries = {entry.filename: entry for entry in course_catalog()}
-    missing = [name for name in ESSENTIAL_FILES if not any(home.glob(f"*/{name}"))]
+    missing = [name for name in ESSENTIAL_FILES if not (home / next(entries[name].cache_paths())).is_file()]
     findings = [Finding("ok", "keras cache", str(home))]
     if not missing:
         findings.append(Finding("ok", "assets", "ImageNet weights, class index and datasets are cached"))

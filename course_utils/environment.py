@@ -8,9 +8,7 @@ from typing import Any
 
 from .assets import asset_status, install_mirror, keras_home, mirror_location
 from .metrics import set_metrics_path
-from .profiles import Settings
-
-DEFAULT_SEED = 42
+from .profiles import DEFAULT_SEED, Settings
 
 
 def setup(profile: str = "full", *, seed: int = DEFAULT_SEED, metrics_path: str | Path | None = None,

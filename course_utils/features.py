@@ -8,13 +8,11 @@ minutes on a CPU).  These helpers do the bookkeeping; the lessons build the mode
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-DEFAULT_SEED = 42
+from .profiles import DEFAULT_SEED
 
 
 def image_dataset(directory: str | Path, image_size: int, batch_size: int, limit: int | None = None,
@@ -49,21 +47,3 @@ def materialize(dataset) -> tuple[np.ndarray, np.ndarray]:
         images.append(np.clip(np.rint(x.numpy()), 0, 255).astype("uint8"))
         labels.append(y.numpy())
     return np.concatenate(images), np.concatenate(labels)
-
-
-def extract_features(model, dataset) -> tuple[Any, np.ndarray, float]:
-    """Run ``dataset`` through ``model`` once (inference mode): (features, labels, images per second).
-
-    ``features`` is an array, or a list of arrays for a model with several outputs.
-    """
-    outputs, labels, count = [], [], 0
-    started = time.perf_counter()
-    for x, y in dataset:
-        result = model.predict_on_batch(x)  # compiled: several times faster than an eager call
-        result = result if isinstance(result, (list, tuple)) else [result]
-        outputs.append([np.asarray(r) for r in result])
-        labels.append(y.numpy())
-        count += len(y)
-    speed = count / (time.perf_counter() - started)
-    stacked = [np.concatenate([batch[i] for batch in outputs]) for i in range(len(outputs[0]))]
-    return (stacked if len(stacked) > 1 else stacked[0]), np.concatenate(labels), speed

@@ -16,6 +16,8 @@ from typing import Callable, Iterable
 from .manifest import AssetEntry, AssetError, Manifest, copy_stream_verified, sha256_of
 
 TIMEOUT_S = 30
+DESCRIPTION = ("Offline mirror of the files the course downloads through keras.utils.get_file, "
+               "laid out as a Keras cache (keras/<cache_subdir>/<filename>).")
 
 
 def fetch_mirror(
@@ -34,11 +36,14 @@ def fetch_mirror(
     to = Path(to)
     today = _dt.date.today().isoformat()
     fetched: list[AssetEntry] = []
+    previous = _previous_hashes(to)
+    manifest = Manifest(files=[], description=DESCRIPTION)
     for entry in entries:
         dest = to / entry.mirror_path
-        if dest.is_file() and entry.sha256 is not None and sha256_of(dest) == entry.sha256:
+        expected = entry.sha256 or previous.get(entry.mirror_path)
+        if dest.is_file() and expected is not None and sha256_of(dest) == expected:
             progress(f"have   {entry.mirror_path}")
-            digest = entry.sha256
+            digest = expected
         else:
             progress(f"fetch  {entry.origin}")
             digest = _download(entry, dest, timeout)
@@ -46,21 +51,30 @@ def fetch_mirror(
             entry, sha256=digest, bytes=dest.stat().st_size, provenance="official",
             source=f"downloaded from its origin by 'course_utils assets fetch' on {today}",
         ))
-    manifest = Manifest(
-        files=fetched,
-        description=("Offline mirror of the files the course downloads through keras.utils.get_file, "
-                     "laid out as a Keras cache (keras/<cache_subdir>/<filename>)."),
-    )
-    manifest.save(to)
+        manifest = Manifest(files=fetched, description=DESCRIPTION)
+        manifest.save(to)  # after every file: an interrupted fetch keeps what it has verified
     progress(f"wrote  {to / 'manifest.json'} ({len(fetched)} files)")
     return manifest
+
+
+def _previous_hashes(to: Path) -> dict[str, str]:
+    """Hashes recorded by an earlier fetch into the same folder, so a re-run skips what it has."""
+    try:
+        return {e.mirror_path: e.sha256 for e in Manifest.load(to).files if e.sha256}
+    except AssetError:
+        return {}
 
 
 def _download(entry: AssetEntry, dest: Path, timeout: float) -> str:
     try:
         with urllib.request.urlopen(entry.origin, timeout=timeout) as response:
             return copy_stream_verified(response, dest, entry.sha256, f"{entry.filename} from {entry.origin}")
-    except (urllib.error.URLError, TimeoutError, OSError) as error:
+    except urllib.error.HTTPError as error:
+        raise AssetError(
+            f"The server answered {error.code} {error.reason} for {entry.origin}: the file has moved or "
+            "is gone. Nothing was saved for it; tell the course maintainers."
+        ) from None
+    except OSError as error:
         reason = getattr(error, "reason", error)
         raise AssetError(
             f"Could not download {entry.filename} from {entry.origin}: {reason}. "

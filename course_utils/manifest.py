@@ -91,13 +91,6 @@ class Manifest:
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def find(self, name: str) -> AssetEntry | None:
-        """The entry that provides ``name`` (a file name or alias), if any."""
-        for entry in self.files:
-            if name in entry.names:
-                return entry
-        return None
-
     @classmethod
     def load(cls, mirror: Path) -> "Manifest":
         path = Path(mirror) / MANIFEST_NAME
@@ -111,6 +104,8 @@ class Manifest:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             files = [AssetEntry.from_json(item) for item in data["files"]]
+        except OSError as error:
+            raise AssetError(f"Cannot read {path}: {error}. Check the mirror's permissions.") from None
         except (ValueError, KeyError, TypeError) as error:
             raise AssetError(f"{path} is not a valid asset manifest: {error}") from None
         extra = {k: v for k, v in data.items() if k not in ("files", "description")}
@@ -148,6 +143,8 @@ def copy_stream_verified(source: BinaryIO, dest: Path, expected_sha256: str | No
             for chunk in iter(lambda: source.read(CHUNK), b""):
                 digest.update(chunk)
                 out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
         actual = digest.hexdigest()
         if expected_sha256 is not None and actual != expected_sha256:
             raise AssetError(
@@ -155,7 +152,7 @@ def copy_stream_verified(source: BinaryIO, dest: Path, expected_sha256: str | No
                 "The file is damaged or not the one the manifest describes; nothing was installed "
                 "for it. Copy the mirror again (or re-run 'assets fetch') and retry."
             )
-        os.chmod(tmp_name, 0o666 & ~_umask())
+        _make_readable(tmp_name)
         os.replace(tmp_name, dest)
         return actual
     except BaseException:
@@ -164,10 +161,11 @@ def copy_stream_verified(source: BinaryIO, dest: Path, expected_sha256: str | No
         raise
 
 
-def _umask() -> int:
+def _make_readable(path: str) -> None:
+    """Give a temporary file (``mkstemp`` makes it 0600) the permissions a normal file gets."""
     current = os.umask(0)
     os.umask(current)
-    return current
+    os.chmod(path, 0o666 & ~current)
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -177,6 +175,7 @@ def write_text_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
+        _make_readable(tmp_name)
         os.replace(tmp_name, path)
     except BaseException:
         if os.path.exists(tmp_name):

@@ -14,6 +14,7 @@ import os
 import socket
 import threading
 import urllib.parse
+import urllib.request
 from pathlib import Path
 from typing import Callable
 
@@ -31,6 +32,9 @@ def can_reach(url: str, timeout: float = PROBE_TIMEOUT_S) -> bool:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme == "file":
         return True
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    if proxy and not urllib.request.proxy_bypass(parts.hostname or ""):
+        parts = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")  # downloads go via the proxy
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
     outcome: list[bool] = []
@@ -42,10 +46,11 @@ def can_reach(url: str, timeout: float = PROBE_TIMEOUT_S) -> bool:
         except OSError:
             outcome.append(False)
 
-    # getaddrinfo ignores socket time-outs, so the probe runs in a thread we stop waiting for.
+    # getaddrinfo ignores socket time-outs, so the probe runs in a thread we stop waiting for; the
+    # deadline leaves room for a second address (IPv4 after a dead IPv6 route).
     worker = threading.Thread(target=probe, daemon=True)
     worker.start()
-    worker.join(timeout + 0.5)
+    worker.join(2 * timeout + 0.5)
     return bool(outcome and outcome[0])
 
 

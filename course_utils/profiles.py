@@ -10,6 +10,9 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any, Mapping
 
+#: The seed of every random generator (``setup``) and of dataset shuffling and splits.
+DEFAULT_SEED = 42
+
 #: What each knob means.  A notebook may only ask for knobs listed here.
 KNOBS: Mapping[str, str] = MappingProxyType({
     "image_size": "side of the square input images, in pixels",

@@ -51,8 +51,11 @@ class Check:
         if missing:
             return False, f"{self.expr}: the notebook recorded no {', '.join(missing)}"
         tree = _parse(self.expr)
-        left = _value(tree.left, metrics)
-        right = _value(tree.comparators[0], metrics)
+        try:
+            left = _value(tree.left, metrics)
+            right = _value(tree.comparators[0], metrics)
+        except ZeroDivisionError:
+            return False, f"{self.expr}: division by zero with the recorded values"
         passed = _COMPARE[type(tree.ops[0])](left, right)
         values = ", ".join(f"{name} = {metrics[name]:.4g}" for name in sorted(self.names()))
         note = f" (when set: {self.measured})" if self.measured else ""
@@ -96,12 +99,19 @@ class Thresholds:
     """The parsed thresholds file."""
 
     def __init__(self, data: Mapping[str, Any]):
+        from .profiles import PROFILES
+
         self._data = data
-        for key in data:  # parse every expression up front: a typo fails at once, not at the end
+        for key in data:  # validate everything up front: a typo fails at once, not at the end
             for profile, section in data[key].items():
-                if isinstance(section, Mapping):
-                    for check in self._checks(section, key, profile):
-                        check.names()
+                if profile not in PROFILES or not isinstance(section, Mapping):
+                    raise ThresholdError(f"[\"{key}\".{profile}]: not a profile ({', '.join(PROFILES)})")
+                unknown = set(section) - {"timeout_s", "checks"}
+                if unknown:
+                    raise ThresholdError(f"[\"{key}\".{profile}]: unknown key(s) {', '.join(sorted(unknown))}; "
+                                         "use timeout_s and checks")
+                for check in self._checks(section, key, profile):
+                    check.names()
 
     @classmethod
     def load(cls, path: str | Path) -> "Thresholds":

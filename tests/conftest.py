@@ -35,25 +35,37 @@ def no_network(request, monkeypatch):
         return
     real_connect = socket.socket.connect
     real_getaddrinfo = socket.getaddrinfo
+    attempts: list[str] = []  # recorded, because a failure raised in a worker thread would be lost
+
+    def refuse(what: str):
+        attempts.append(what)
+        raise OSError(f"network access blocked in unit tests: {what}")
 
     def guarded_connect(sock, address):
         if not _is_local(address):
-            pytest.fail(f"test tried to connect to {address!r}: unit tests must not use the network")
+            refuse(f"connect to {address!r}")
         return real_connect(sock, address)
 
     def guarded_getaddrinfo(host, *args, **kwargs):
         if not _is_local(host):
-            pytest.fail(f"test tried to resolve {host!r}: unit tests must not use the network")
+            refuse(f"resolve {host!r}")
         return real_getaddrinfo(host, *args, **kwargs)
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
     monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
     yield
+    if attempts:
+        pytest.fail("unit tests must not use the network; this test tried to " + "; ".join(attempts))
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "allow_network: may open sockets beyond 127.0.0.1")
     config._course_runs = []  # NotebookRun objects collected by tests/test_notebooks.py
+
+
+def pytest_collection_modifyitems(items):
+    """Fast unit tests first, the slow notebook executions last."""
+    items.sort(key=lambda item: item.get_closest_marker("notebooks") is not None)
 
 
 def pytest_terminal_summary(terminalreporter, config):

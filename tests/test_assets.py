@@ -41,13 +41,26 @@ def test_second_install_is_a_no_op_without_rehashing(mirror, tmp_path, monkeypat
     assert report.changed == 0 and len(report.up_to_date) == 4
 
 
-def test_a_damaged_installed_file_is_noticed_and_replaced(mirror, tmp_path):
+def test_a_deleted_installed_file_is_installed_again(mirror, tmp_path):
     home = tmp_path / "keras_home"
     install_mirror(mirror, home)
     target = home / "datasets" / "data.zip"
     target.unlink()
     report = install_mirror(mirror, home)
     assert report.copied == ["datasets/data.zip"] and target.read_bytes() == b"zipbytes"
+
+
+def test_a_damaged_installed_file_is_replaced_aliases_included(mirror, tmp_path):
+    home = tmp_path / "keras_home"
+    install_mirror(mirror, home)
+    primary = home / "models" / "weights_224_no_top.h5"
+    with open(primary, "r+b") as handle:  # truncated in place: its hard-linked aliases are damaged too
+        handle.truncate(10)
+    report = install_mirror(mirror, home)
+    assert not report.kept_different
+    for name in ("weights_224_no_top.h5", "weights_160_no_top.h5", "weights_96_no_top.h5"):
+        assert (home / "models" / name).read_bytes() == b"weights" * 100
+    assert install_mirror(mirror, home).changed == 0
 
 
 def test_checksum_mismatch_names_the_file_and_leaves_nothing_behind(tmp_path):
@@ -71,6 +84,8 @@ def test_an_existing_different_file_is_kept_not_overwritten(mirror, tmp_path):
     assert "differ from the mirror" in report.summary()
     states = {row.cache_path: row.state for row in asset_status(mirror, home)}
     assert states["models/weights_224_no_top.h5"] == "differs from mirror"
+    install_mirror(mirror, home)  # and on every later install too
+    assert official.read_bytes() == b"the official download"
 
 
 def test_a_file_listed_but_missing_from_the_mirror_is_a_clear_error(mirror, tmp_path):
@@ -97,7 +112,6 @@ def test_a_folder_without_manifest_is_explained(tmp_path):
 
 def test_status_reports_missing_installed_and_aliases(mirror, tmp_path, monkeypatch):
     home = tmp_path / "keras_home"
-    monkeypatch.setenv("KERAS_HOME", str(home))
     monkeypatch.setattr(assets, "keras_home", lambda: home)
     before = status_report(mirror)
     assert "missing" in before and "assets install" in before
@@ -115,3 +129,20 @@ def test_installed_files_are_readable_by_others(mirror, tmp_path):
     finally:
         os.umask(old)
     assert os.stat(tmp_path / "keras_home" / "datasets" / "data.zip").st_mode & 0o777 == 0o644
+
+
+def test_a_damaged_state_file_only_costs_a_rehash(mirror, tmp_path):
+    home = tmp_path / "keras_home"
+    install_mirror(mirror, home)
+    (home / assets.STATE_NAME).write_text("[]")
+    report = install_mirror(mirror, home)
+    assert report.changed == 0 and len(report.up_to_date) == 4
+
+
+def test_manifest_written_by_fetch_is_readable_by_others(tmp_path):
+    old = os.umask(0o022)
+    try:
+        Manifest(files=[]).save(tmp_path)
+    finally:
+        os.umask(old)
+    assert os.stat(tmp_path / "manifest.json").st_mode & 0o777 == 0o644

@@ -64,3 +64,20 @@ def test_fetch_offline_fails_clearly(tmp_path):
         port = sock.getsockname()[1]
     with pytest.raises(AssetError, match="needs an internet connection"):
         fetch_mirror(tmp_path / "m", entries(f"http://127.0.0.1:{port}"), timeout=2, progress=lambda _: None)
+
+
+def test_a_second_fetch_downloads_nothing_it_already_has(server, tmp_path):
+    out = tmp_path / "mirror"
+    fetch_mirror(out, entries(server), progress=lambda _: None)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    lines = []
+    fetch_mirror(out, entries(dead), progress=lines.append)  # would fail if it tried to download
+    assert sum(line.startswith("have") for line in lines) == 2
+
+
+def test_a_missing_file_on_the_server_is_not_called_offline(server, tmp_path):
+    gone = [AssetEntry("models", "gone.h5", f"{server}/gone.h5")]
+    with pytest.raises(AssetError, match="404"):
+        fetch_mirror(tmp_path / "m", gone, progress=lambda _: None)

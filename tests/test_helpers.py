@@ -55,18 +55,14 @@ def test_standardize_uses_training_statistics():
     assert np.allclose(train.ravel(), [-1, 1], atol=1e-5) and np.allclose(other.ravel(), [3], atol=1e-5)
 
 
-def test_image_dataset_materialize_and_extract(photo_folder):
-    import keras
-
+def test_image_dataset_and_materialize(photo_folder):
     ds = features.image_dataset(photo_folder, image_size=16, batch_size=3, limit=6)
     assert ds.class_names == ["blue", "red"]
     images, labels = features.materialize(ds)
     assert images.shape == (6, 16, 16, 3) and images.dtype == np.uint8
-    model = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.GlobalAveragePooling2D()])
-    feats, labels, speed = features.extract_features(model, features.image_dataset(photo_folder, 16, 4))
-    assert feats.shape == (8, 3) and speed > 0
-    # red images have their energy in channel 0, blue ones in channel 2
-    assert all((f[0] > f[2]) == (label == 1) for f, label in zip(feats, labels))
+    # labels follow the folders: red images (label 1) have their energy in channel 0, blue in channel 2
+    means = images.reshape(len(images), -1, 3).mean(axis=1)
+    assert all((m[0] > m[2]) == (label == 1) for m, label in zip(means, labels))
 
 
 def test_image_dataset_missing_folder_says_what_to_run(tmp_path):

@@ -38,7 +38,10 @@ def test_the_thresholds_file_parses_and_covers_every_notebook():
 
 
 def test_ci_budget_fits_fifteen_minutes():
-    """Every notebook's cap plus the negative control's: the harness cannot exceed 15 minutes."""
+    """Every notebook's time cap plus the negative control's add up to at most 15 minutes.
+
+    A notebook over its cap fails its test (papermill also stops any single cell that runs longer).
+    """
     from test_notebooks import NEGATIVE_CONTROL
 
     thresholds = Thresholds.load(harness.THRESHOLDS_FILE)
