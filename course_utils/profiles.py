@@ -30,7 +30,7 @@ PROFILES: Mapping[str, Mapping[str, Any]] = MappingProxyType({
     "full": MappingProxyType(dict(image_size=160, train_images=None, val_images=None, batch_size=32,
                                   epochs=10, fine_tune_epochs=10, n_photos=200)),
     "ci": MappingProxyType(dict(image_size=128, train_images=600, val_images=400, batch_size=32,
-                                epochs=5, fine_tune_epochs=2, n_photos=60)),
+                                epochs=5, fine_tune_epochs=1, n_photos=60)),
     "smoke": MappingProxyType(dict(image_size=96, train_images=64, val_images=64, batch_size=16,
                                    epochs=1, fine_tune_epochs=1, n_photos=8)),
 })

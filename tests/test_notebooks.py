@@ -15,7 +15,7 @@ from course_utils.thresholds import Thresholds
 
 NOTEBOOKS = harness.course_notebooks()
 # A training notebook whose accuracy checks must fail when its network starts from random weights.
-NEGATIVE_CONTROL = harness.ROOT / "notebooks" / "01_feature_hierarchy.ipynb"
+NEGATIVE_CONTROL = harness.ROOT / "notebooks" / "02_include_top_surgery.ipynb"
 
 pytestmark = pytest.mark.notebooks
 
