@@ -36,7 +36,7 @@ def _doctor(_: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .harness import ROOT, course_notebooks, execute, write_report, REPORT_MD
+    from .harness import ROOT, course_notebooks, execute, write_report
 
     notebooks = [Path(n) for n in args.notebooks] or course_notebooks()
     runs = []
@@ -48,10 +48,10 @@ def _run(args: argparse.Namespace) -> int:
         print(f"    {status} in {run.seconds:.0f} s; executed copy: {run.executed}")
         if not run.ok:
             print("    " + run.failure_report().replace("\n", "\n    "))
-    write_report(runs, args.profile)
+    report = write_report(runs, args.profile)
     print()
-    print(REPORT_MD.read_text())
-    print(f"Report: {REPORT_MD.relative_to(ROOT)} (and last_run.json beside it)")
+    print(report.read_text())
+    print(f"Report: {report.relative_to(ROOT)} (and the .json beside it)")
     return 0 if all(run.ok for run in runs) else 1
 
 
@@ -84,8 +84,11 @@ def _exercises(_: argparse.Namespace) -> int:
 def _readme(_: argparse.Namespace) -> int:
     from .harness import ROOT, update_readme
 
-    update_readme(ROOT / "README.md")
-    print("README.md: measured results updated from build/last_run.md")
+    filled = update_readme(ROOT / "README.md")
+    if not filled:
+        print("No report in build/ to put in the README: run the harness first.", file=sys.stderr)
+        return 2
+    print(f"README.md: measured results updated for profile(s) {', '.join(filled)}")
     return 0
 
 

@@ -26,8 +26,7 @@ from .thresholds import Thresholds
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "build" / "executed"
 THRESHOLDS_FILE = ROOT / "tests" / "thresholds.toml"
-REPORT_JSON = ROOT / "build" / "last_run.json"
-REPORT_MD = ROOT / "build" / "last_run.md"
+REPORT_DIR = ROOT / "build"
 KERNEL = "python3"
 MARKER = "NBVAL_CHECK_OUTPUT"
 COMPARED_MIME = ("text/plain",)
@@ -188,11 +187,16 @@ def keep_marked_outputs(source: Path, executed: Path | None) -> int:
     return kept
 
 
-def write_report(runs: list[NotebookRun], profile: str, json_path: Path = REPORT_JSON,
-                 md_path: Path = REPORT_MD) -> None:
-    """Save the last run as JSON and as the Markdown table the README shows."""
+def report_paths(profile: str, directory: Path = REPORT_DIR) -> tuple[Path, Path]:
+    """Where the last run of ``profile`` is reported: (JSON, Markdown)."""
+    return directory / f"last_run.{profile}.json", directory / f"last_run.{profile}.md"
+
+
+def write_report(runs: list[NotebookRun], profile: str, directory: Path = REPORT_DIR) -> Path:
+    """Save the last run of ``profile`` as JSON and as the Markdown table the README shows."""
     import os
 
+    json_path, md_path = report_paths(profile, directory)
     meta = {
         "date": _dt.date.today().isoformat(),
         "profile": profile,
@@ -204,6 +208,7 @@ def write_report(runs: list[NotebookRun], profile: str, json_path: Path = REPORT
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps({**meta, "runs": [asdict(run) for run in runs]}, indent=1) + "\n")
     md_path.write_text(markdown_table(meta, runs) + "\n")
+    return md_path
 
 
 def markdown_table(meta: dict[str, Any], runs: list[NotebookRun]) -> str:
@@ -227,13 +232,18 @@ def _has_gpu() -> bool:
         return False
 
 
-def update_readme(readme: Path, md_path: Path = REPORT_MD) -> None:
-    """Replace the README's measured-results block with the last run's table."""
-    start, end = "<!-- results:start -->", "<!-- results:end -->"
+def update_readme(readme: Path, directory: Path = REPORT_DIR) -> list[str]:
+    """Fill the README's measured-results block of every profile that has a report; returns them."""
     text = readme.read_text(encoding="utf-8")
-    if start not in text or end not in text:
-        raise ValueError(f"{readme} has no {start} ... {end} block to fill")
-    head, rest = text.split(start, 1)
-    _, tail = rest.split(end, 1)
-    readme.write_text(f"{head}{start}\n{md_path.read_text(encoding='utf-8').strip()}\n{end}{tail}",
-                      encoding="utf-8")
+    filled = []
+    for profile in ("full", "ci", "smoke"):
+        md_path = report_paths(profile, directory)[1]
+        start, end = f"<!-- results:{profile}:start -->", f"<!-- results:{profile}:end -->"
+        if not md_path.is_file() or start not in text or end not in text:
+            continue
+        head, rest = text.split(start, 1)
+        _, tail = rest.split(end, 1)
+        text = f"{head}{start}\n{md_path.read_text(encoding='utf-8').strip()}\n{end}{tail}"
+        filled.append(profile)
+    readme.write_text(text, encoding="utf-8")
+    return filled

@@ -73,11 +73,11 @@ def pytest_terminal_summary(terminalreporter, config):
     if not runs:
         return
     profile = runs[0].profile
-    harness.write_report(runs, profile)
+    report = harness.write_report(runs, profile)
     total = sum(run.seconds for run in runs)
     terminalreporter.section(f"notebook harness ({profile} profile)")
     for run in runs:
         note = f"  ({run.note})" if run.note else ""
         terminalreporter.write_line(f"{'ok    ' if run.ok else 'FAILED'} {run.seconds:6.0f} s  {run.notebook}{note}")
     terminalreporter.write_line(f"harness time: {total / 60:.1f} min for {len(runs)} notebook runs "
-                                f"(report: {harness.REPORT_MD.relative_to(harness.ROOT)})")
+                                f"(report: {report.relative_to(harness.ROOT)})")

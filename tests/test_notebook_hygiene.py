@@ -60,3 +60,16 @@ def test_keep_marked_outputs_strips_the_rest(tmp_path):
     assert harness.keep_marked_outputs(path, None) == 1
     cells = nbformat.read(path, as_version=4).cells
     assert cells[0].outputs and not cells[1].outputs
+
+
+def test_reports_fill_their_readme_blocks(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("top\n<!-- results:ci:start -->\nold\n<!-- results:ci:end -->\n"
+                      "<!-- results:full:start -->\nold\n<!-- results:full:end -->\nbottom\n")
+    run = harness.NotebookRun(notebook="notebooks/00_setup.ipynb", profile="ci", executed="x", seconds=12.0,
+                              metrics={"pets_top1_species_accuracy": 0.867})
+    harness.write_report([run], "ci", directory=tmp_path)
+    assert harness.update_readme(readme, directory=tmp_path) == ["ci"]
+    text = readme.read_text()
+    assert "| `notebooks/00_setup.ipynb` | ok | 12 s | pets_top1_species_accuracy 0.867 |" in text
+    assert "profile `ci`" in text and text.count("old") == 1 and text.endswith("bottom\n")
