@@ -15,7 +15,7 @@ TF_DATASETS = "https://storage.googleapis.com/tensorflow/tf-keras-datasets"
 CATS_AND_DOGS_URL = "https://storage.googleapis.com/mledu-datasets/cats_and_dogs_filtered.zip"
 FLOWERS_URL = "https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz"
 CLASS_INDEX_URL = "https://storage.googleapis.com/download.tensorflow.org/data/imagenet_class_index.json"
-# The md5 keras.applications checks for the class index (its sha256 is the official file's).
+# sha256 of the official class index (keras.applications itself checks its md5 when loading it).
 CLASS_INDEX_SHA256 = "a1e7a966a1f601d39e4b43e119b3e7dd4a2ad3ea08cf69847cbaf021013767bc"
 
 RESOLUTIONS = (96, 128, 160, 192, 224)
