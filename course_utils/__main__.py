@@ -48,7 +48,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"    {status} in {run.seconds:.0f} s; executed copy: {run.executed}")
         if not run.ok:
             print("    " + run.failure_report().replace("\n", "\n    "))
-    report = write_report(runs, args.profile)
+    report = write_report(runs, args.profile, merge=bool(args.notebooks))  # a subset keeps the other rows
     print()
     print(report.read_text())
     print(f"Report: {report.relative_to(ROOT)} (and the .json beside it)")

@@ -144,3 +144,79 @@ def check_batchnorm_safe(model: Any, base: Any, x: np.ndarray, y: np.ndarray) ->
     if not weights_changed:
         _fail("The unfrozen layers did not change: did you compile *after* setting trainable?")
     return {"bn_changed": bn_changed, "weights_changed": weights_changed}
+
+
+def _learning_rate(model: Any) -> float:
+    import keras
+
+    return float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+
+
+def check_fine_tune_setup(model: Any, base: Any, fine_tune_at: int | str, *, avoid: str | None = None,
+                          max_learning_rate: float = 1e-4) -> dict[str, int]:
+    """Exercise 05: ``base`` unfrozen from ``fine_tune_at`` (a block's first layer), BatchNorm frozen,
+    ``model`` compiled with a learning rate at most ``max_learning_rate``.
+
+    ``avoid`` names a starting layer the exercise asks not to reuse (the lesson's own).
+    Returns ``{"fine_tune_index", "trainable_layers"}``.
+    """
+    from .finetune import is_batchnorm
+
+    names = [layer.name for layer in base.layers]
+    if fine_tune_at not in names and not isinstance(fine_tune_at, int):
+        _fail(f"FINE_TUNE_AT = {fine_tune_at!r} is not a layer of the base; print [l.name for l in base.layers] "
+              "and pick the first layer of a block, such as 'block_13_expand'.")
+    index = names.index(fine_tune_at) if isinstance(fine_tune_at, str) else int(fine_tune_at)
+    if avoid is not None and names[index] == avoid:
+        _fail(f"{avoid!r} is where the lesson started; pick a different block to compare with it.")
+    if isinstance(fine_tune_at, str) and not fine_tune_at.endswith("_expand") and fine_tune_at != "Conv_1":
+        _fail(f"{fine_tune_at!r} is in the middle of a block: start at a block's first layer "
+              "('block_N_expand'), so that a whole block learns together.")
+    frozen_below = [layer.name for layer in base.layers[:index] if layer.trainable and layer.weights]
+    if frozen_below:
+        _fail(f"{len(frozen_below)} layer(s) before {names[index]!r} are still trainable (first: {frozen_below[0]!r}): "
+              "only the top of the base should learn. unfreeze_top(base, FINE_TUNE_AT) freezes them.")
+    top = [layer for layer in base.layers[index:] if layer.weights]
+    if any(is_batchnorm(layer) and layer.trainable for layer in top):
+        _fail("BatchNorm layers in the unfrozen top are trainable: keep them frozen (lesson 04) — "
+              "unfreeze_top(base, FINE_TUNE_AT) does that.")
+    stiff = [layer.name for layer in top if not is_batchnorm(layer) and not layer.trainable]
+    if stiff:
+        _fail(f"{len(stiff)} layer(s) from {names[index]!r} on are still frozen (first: {stiff[0]!r}): "
+              "set base.trainable = True before unfreezing the top (unfreeze_top does it).")
+    if not getattr(model, "compiled", False) or model.optimizer is None:
+        _fail("The model is not compiled: call model.compile(...) after changing what is trainable.")
+    rate = _learning_rate(model)
+    if rate > max_learning_rate:
+        _fail(f"The learning rate is {rate:g}: fine-tuning needs one 10-100x lower than phase 1's 1e-3 "
+              "(for example keras.optimizers.Adam(learning_rate=1e-5)), or it wrecks the pretrained filters.")
+    return {"fine_tune_index": index, "trainable_layers": sum(layer.trainable for layer in top)}
+
+
+def check_backbone_swap(model: Any, name: Any, *, original: str = "MobileNetV2") -> str:
+    """Exercise 06: ``model`` is built on backbone ``name`` (not ``original``), with that backbone's
+    preprocessing layer inside it, a frozen base and one output logit."""
+    from .backbones import get, names as backbone_names
+
+    if name not in backbone_names():
+        _fail(f"{name!r} is not a registered backbone; pick one of {', '.join(backbone_names())}.")
+    if name == original:
+        _fail(f"{original} is the lesson's backbone: swap in another one, such as 'MobileNet-0.75'.")
+    backbone = get(name)
+    expected = backbone.preprocessing()
+    layers = list(model.layers)
+    same = [layer for layer in layers if type(layer) is type(expected)
+            and {k: v for k, v in layer.get_config().items() if k != "name"}
+            == {k: v for k, v in expected.get_config().items() if k != "name"}]
+    if not same:
+        _fail(f"No layer of the model applies {name}'s contract ({backbone.contract_text}): put "
+              f"backbones.get({name!r}).preprocessing() between the input and the base.")
+    nested = [layer for layer in layers if hasattr(layer, "layers") and len(layer.layers) > 20]
+    if not nested:
+        _fail("The model has no pretrained base inside it: create it with backbones.get(NAME).create(IMG_SHAPE).")
+    if nested[0].trainable_weights:
+        _fail(f"The base still has {count(nested[0].trainable_weights):,} trainable weights: set "
+              "base.trainable = False before compile() — phase 1 trains the head only.")
+    if tuple(model.output_shape) != (None, 1):
+        _fail(f"The model's output shape is {model.output_shape}; cats vs. dogs needs one logit: Dense(1).")
+    return f"Right: {name} with its own preprocessing ({backbone.contract_text}) and a frozen base."

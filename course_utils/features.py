@@ -47,3 +47,27 @@ def materialize(dataset) -> tuple[np.ndarray, np.ndarray]:
         images.append(np.clip(np.rint(x.numpy()), 0, 255).astype("uint8"))
         labels.append(y.numpy())
     return np.concatenate(images), np.concatenate(labels)
+
+
+def fixed_order(dataset, batch_size: int | None = None):
+    """The same images in memory, in one fixed order, batched: safe to split with ``take``/``skip``.
+
+    ``image_dataset_from_directory(shuffle=True)`` reshuffles on every pass, so ``take(n)`` and
+    ``skip(n)`` on it draw different images each time, and a "test" split carved that way overlaps
+    the validation split.  Decoding the (small) dataset once fixes the order.
+    """
+    import tensorflow as tf
+
+    class_names = getattr(dataset, "class_names", None)
+    images, labels = materialize(dataset)
+    if batch_size is None:
+        batch_size = int(next(iter(dataset))[0].shape[0])
+    fixed = tf.data.Dataset.from_tensor_slices((images.astype("float32"), labels)).batch(batch_size)
+    fixed = fixed.prefetch(tf.data.AUTOTUNE)
+    fixed.class_names = class_names
+    return fixed
+
+
+def dataset_labels(dataset) -> np.ndarray:
+    """Every label of a batched ``(images, labels)`` dataset, in its order."""
+    return np.concatenate([np.asarray(y) for _, y in dataset])

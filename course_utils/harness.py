@@ -45,6 +45,7 @@ class NotebookRun:
     problems: list[str] = field(default_factory=list)
     passed_checks: list[str] = field(default_factory=list)
     note: str = ""
+    date: str = field(default_factory=lambda: _dt.date.today().isoformat())
 
     @property
     def ok(self) -> bool:
@@ -87,7 +88,8 @@ def execute(notebook: Path, profile: str = "ci", *, parameters: dict[str, Any] |
     try:
         papermill.execute_notebook(
             str(notebook), str(executed), kernel_name=KERNEL, cwd=str(notebook.parent),
-            parameters={"PROFILE": profile, "METRICS_PATH": str(metrics_path), **(parameters or {})},
+            parameters={"PROFILE": profile, "METRICS_PATH": str(metrics_path),
+                        **(dict(limits.parameters) if limits else {}), **(parameters or {})},
             execution_timeout=int(limits.timeout_s) if limits else None,
             progress_bar=False, log_output=False,
         )
@@ -192,13 +194,25 @@ def report_paths(profile: str, directory: Path = REPORT_DIR) -> tuple[Path, Path
     return directory / f"last_run.{profile}.json", directory / f"last_run.{profile}.md"
 
 
-def write_report(runs: list[NotebookRun], profile: str, directory: Path = REPORT_DIR) -> Path:
-    """Save the last run of ``profile`` as JSON and as the Markdown table the README shows."""
+def write_report(runs: list[NotebookRun], profile: str, directory: Path = REPORT_DIR, *,
+                 merge: bool = False) -> Path:
+    """Save the last run of ``profile`` as JSON and as the Markdown table the README shows.
+
+    With ``merge``, notebooks this run did not execute keep their rows from the previous report
+    (each row carries its own date), so running one long notebook does not drop the others.
+    """
     import os
 
     json_path, md_path = report_paths(profile, directory)
+    if merge and json_path.exists():
+        fresh = {run.notebook for run in runs}
+        previous = json.loads(json_path.read_text())
+        kept = [NotebookRun(**{"date": previous["date"], **row}) for row in previous["runs"]
+                if row["notebook"] not in fresh]
+        runs = sorted(kept + list(runs), key=lambda run: run.notebook)
+    dates = sorted({run.date for run in runs})
     meta = {
-        "date": _dt.date.today().isoformat(),
+        "date": dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}",
         "profile": profile,
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, no GPU" if not _has_gpu()
         else f"{platform.machine()}, {os.cpu_count()} CPU cores, GPU",

@@ -1,4 +1,4 @@
-"""Plots the lessons share: image grids with captions."""
+"""Plots the lessons share: image grids with captions, series, learning curves."""
 
 from __future__ import annotations
 
@@ -63,5 +63,35 @@ def plot_series(x_labels: Sequence[str], series: dict[str, Sequence[float]], yla
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_phases(phase1: dict[str, Sequence[float]], phase2: dict[str, Sequence[float]] | None = None,
+                metrics: Sequence[str] = ("accuracy", "loss"), title: str = ""):
+    """Learning curves of phase 1 then phase 2 (Keras ``history.history`` dicts) on one time axis.
+
+    A vertical line marks the epoch where fine-tuning starts.  Epochs are numbered from 1.
+    """
+    import matplotlib.pyplot as plt
+
+    phase2 = phase2 or {}
+    start = len(next(iter(phase1.values())))
+    fig, axes = plt.subplots(1, len(metrics), figsize=(6 * len(metrics), 4), squeeze=False)
+    for ax, metric in zip(axes.flat, metrics):
+        for key, style in ((metric, "-"), (f"val_{metric}", "--")):
+            values = list(phase1.get(key, [])) + list(phase2.get(key, []))
+            if values:
+                label = "validation" if key.startswith("val_") else "training"
+                ax.plot(range(1, len(values) + 1), values, style, marker=".", label=label)
+        if phase2:
+            ax.axvline(start + 0.5, color="gray", linestyle=":")
+            ax.text(start + 0.6, ax.get_ylim()[1], "fine-tuning starts", va="top", fontsize=8, color="gray")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig

@@ -25,7 +25,7 @@ KNOBS: Mapping[str, str] = MappingProxyType({
 })
 
 #: The profiles.  ``full`` is the lesson as written; ``ci`` must keep the whole harness within
-#: 15 minutes on a 2-core CPU; ``smoke`` only checks that the plumbing runs.
+#: about 15 minutes on a 2-core CPU (caps: tests/thresholds.toml); ``smoke`` only checks the plumbing.
 PROFILES: Mapping[str, Mapping[str, Any]] = MappingProxyType({
     "full": MappingProxyType(dict(image_size=160, train_images=None, val_images=None, batch_size=32,
                                   epochs=10, fine_tune_epochs=10, n_photos=200)),

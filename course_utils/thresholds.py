@@ -11,6 +11,10 @@ File layout (``tests/thresholds.toml``)::
     checks = [
       { expr = "pets_top1_plausible >= 0.75", measured = "1.0 (2026-11-23, ci)" },
     ]
+    parameters = { EPOCHS = 3 }   # optional: papermill parameters for this notebook in this profile
+
+``parameters`` lets one notebook run smaller than the profile's table in CI (for example fewer
+epochs for a lesson that trains end to end); they are injected like the harness's ``PROFILE``.
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ from __future__ import annotations
 import ast
 import operator
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Mapping
 
 if sys.version_info >= (3, 11):
@@ -93,6 +98,7 @@ class NotebookThresholds:
     key: str
     timeout_s: float
     checks: tuple[Check, ...]
+    parameters: Mapping[str, Any] = field(default_factory=dict)  # papermill parameters for this profile
 
 
 class Thresholds:
@@ -106,10 +112,14 @@ class Thresholds:
             for profile, section in data[key].items():
                 if profile not in PROFILES or not isinstance(section, Mapping):
                     raise ThresholdError(f"[\"{key}\".{profile}]: not a profile ({', '.join(PROFILES)})")
-                unknown = set(section) - {"timeout_s", "checks"}
+                unknown = set(section) - {"timeout_s", "checks", "parameters"}
                 if unknown:
                     raise ThresholdError(f"[\"{key}\".{profile}]: unknown key(s) {', '.join(sorted(unknown))}; "
-                                         "use timeout_s and checks")
+                                         "use timeout_s, checks and parameters")
+                bad = [name for name in section.get("parameters", {}) if not name.isupper()]
+                if bad:
+                    raise ThresholdError(f"[\"{key}\".{profile}] parameters: {', '.join(bad)} — notebook "
+                                         "parameters are UPPER_CASE names of the notebook's parameters cell")
                 for check in self._checks(section, key, profile):
                     check.names()
 
@@ -139,4 +149,5 @@ class Thresholds:
             return None
         section = self._data[key][profile]
         return NotebookThresholds(key, float(section.get("timeout_s", DEFAULT_TIMEOUT_S)),
-                                  self._checks(section, key, profile))
+                                  self._checks(section, key, profile),
+                                  MappingProxyType(dict(section.get("parameters", {}))))

@@ -117,3 +117,75 @@ def test_batchnorm_check():
         checks.check_batchnorm_safe(*_bn_setup(freeze_bn=True, compile_model=False))
     with pytest.raises(checks.CheckFailed, match="Nothing in the base is trainable"):
         checks.check_batchnorm_safe(*_bn_setup(freeze_bn=True, unfreeze=False))
+
+
+def _mobilenet_v2(size: int = 32):
+    from keras.applications.mobilenet_v2 import MobileNetV2
+
+    return MobileNetV2(input_shape=(size, size, 3), include_top=False, weights=None, pooling="avg")
+
+
+def _compiled(base, learning_rate: float):
+    import keras
+
+    inputs = keras.Input(base.input_shape[1:])
+    model = keras.Model(inputs, keras.layers.Dense(1)(base(inputs, training=False)))
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse")
+    return model
+
+
+def test_fine_tune_setup_check():
+    from course_utils.checks import CheckFailed, check_fine_tune_setup
+    from course_utils.finetune import unfreeze_top
+
+    base = _mobilenet_v2()
+    unfreeze_top(base, "block_14_expand")
+    result = check_fine_tune_setup(_compiled(base, 1e-5), base, "block_14_expand", avoid="block_11_expand")
+    assert result["fine_tune_index"] == [layer.name for layer in base.layers].index("block_14_expand")
+    with pytest.raises(CheckFailed, match="learning rate is 0.001"):
+        check_fine_tune_setup(_compiled(base, 1e-3), base, "block_14_expand")
+    with pytest.raises(CheckFailed, match="where the lesson started"):
+        check_fine_tune_setup(_compiled(base, 1e-5), base, "block_11_expand", avoid="block_11_expand")
+    with pytest.raises(CheckFailed, match="middle of a block"):
+        check_fine_tune_setup(_compiled(base, 1e-5), base, "block_14_depthwise")
+    with pytest.raises(CheckFailed, match="not a layer"):
+        check_fine_tune_setup(_compiled(base, 1e-5), base, "block_99_expand")
+    with pytest.raises(CheckFailed, match="not compiled"):
+        check_fine_tune_setup(base, base, "block_14_expand")
+    unfreeze_top(base, "block_14_expand", keep_batchnorm_frozen=False)
+    with pytest.raises(CheckFailed, match="BatchNorm layers in the unfrozen top are trainable"):
+        check_fine_tune_setup(_compiled(base, 1e-5), base, "block_14_expand")
+    base.trainable = False
+    with pytest.raises(CheckFailed, match="still frozen"):
+        check_fine_tune_setup(_compiled(base, 1e-5), base, "block_14_expand")
+    base.trainable = True
+    with pytest.raises(CheckFailed, match="before 'block_14_expand' are still trainable"):
+        check_fine_tune_setup(_compiled(base, 1e-5), base, "block_14_expand")
+
+
+def test_backbone_swap_check():
+    import keras
+
+    from course_utils import backbones
+    from course_utils.checks import CheckFailed, check_backbone_swap
+
+    def build(name, preprocess=True, frozen=True, outputs=1):
+        backbone = backbones.get(name)
+        base = backbone.create((96, 96, 3), weights=None)
+        base.trainable = not frozen
+        inputs = keras.Input((96, 96, 3))
+        x = backbone.preprocessing()(inputs) if preprocess else inputs
+        x = keras.layers.GlobalAveragePooling2D()(base(x, training=False))
+        return keras.Model(inputs, keras.layers.Dense(outputs)(x))
+
+    assert check_backbone_swap(build("MobileNet-0.25"), "MobileNet-0.25").startswith("Right")
+    with pytest.raises(CheckFailed, match="applies MobileNet-0.25's contract"):
+        check_backbone_swap(build("MobileNet-0.25", preprocess=False), "MobileNet-0.25")
+    with pytest.raises(CheckFailed, match="trainable weights"):
+        check_backbone_swap(build("MobileNet-0.25", frozen=False), "MobileNet-0.25")
+    with pytest.raises(CheckFailed, match="one logit"):
+        check_backbone_swap(build("MobileNet-0.25", outputs=2), "MobileNet-0.25")
+    with pytest.raises(CheckFailed, match="lesson's backbone"):
+        check_backbone_swap(build("MobileNet-0.25"), "MobileNetV2")
+    with pytest.raises(CheckFailed, match="not a registered backbone"):
+        check_backbone_swap(build("MobileNet-0.25"), "MobileNet-0.5")

@@ -1,0 +1,183 @@
+"""A registry of pretrained backbones, each paired with its preprocessing contract.
+
+Swapping backbones should be changing one name.  What makes that hard in practice is that every
+``keras.applications`` family expects its own input range (lesson 03); here each entry carries
+its contract as a Keras layer, so the preprocessing travels with the name and is part of the
+model::
+
+    backbone = backbones.get("MobileNetV2")
+    base = backbone.create((160, 160, 3))            # include_top=False, ImageNet weights
+    x = backbone.preprocessing()(inputs)             # the contract, inside the model
+    x = base(x, training=False)
+
+Published figures (``top1``, ``params_millions``) are those of the full ImageNet classifiers at
+224 px, from the Keras Applications table or the backbone's paper (``source`` says which).
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+
+#: The ImageNet channel means (BGR) that caffe-style networks subtract.
+CAFFE_BGR_MEANS = (103.939, 116.779, 123.68)
+
+#: What each contract means, in words.
+CONTRACT_TEXT: Mapping[str, str] = {
+    "tf": "RGB scaled to [-1, 1]: pixels / 127.5 - 1",
+    "caffe": "BGR, ImageNet channel means subtracted, no scaling (values about -124 to 152)",
+    "built-in": "raw RGB in [0, 255]: the model rescales and normalizes by itself",
+}
+
+
+class WeightsUnavailable(RuntimeError):
+    """A backbone's pretrained weights are neither in the Keras cache nor downloadable."""
+
+
+@dataclass(frozen=True)
+class Backbone:
+    """One pretrained network and everything needed to use it correctly."""
+
+    name: str  # the registry key, e.g. "MobileNetV2-0.35"
+    constructor: str  # the keras.applications function, e.g. "MobileNetV2"
+    contract: str  # a key of CONTRACT_TEXT
+    default_size: int  # input side the ImageNet weights were trained at
+    top1: float  # published ImageNet top-1 accuracy
+    params_millions: float  # published parameter count of the full classifier
+    source: str  # where top1 and params_millions come from
+    kwargs: Mapping[str, Any] = field(default_factory=dict)  # e.g. {"alpha": 0.35}
+    weights_file: str = ""  # the no-top weights file Keras caches at the default size
+
+    @property
+    def contract_text(self) -> str:
+        return CONTRACT_TEXT[self.contract]
+
+    def create(self, input_shape: tuple[int, int, int], weights: str | None = "imagenet", **kwargs: Any):
+        """``keras.applications.<constructor>(include_top=False, ...)``.
+
+        Raises :class:`WeightsUnavailable` (with the reason and how to fix it) when the ImageNet
+        weights can be neither found in the Keras cache nor downloaded.
+        """
+        import keras
+
+        build = getattr(keras.applications, self.constructor)
+        try:
+            return build(input_shape=tuple(input_shape), include_top=False, weights=weights,
+                         **{**self.kwargs, **kwargs})
+        except WeightsUnavailable:
+            raise
+        except Exception as error:  # the download guard's error, or Keras's "URL fetch failure"
+            if weights is None or not _is_download_failure(error):
+                raise
+            raise WeightsUnavailable(
+                f"{self.name}: the ImageNet weights ({self.weights_file or 'no-top weights'}) are not in the "
+                f"Keras cache and cannot be downloaded here. Online, Keras downloads them on first use; for "
+                f"a workshop, put them in the asset mirror (`python -m course_utils assets fetch --with-optional "
+                f"--to DIR`). Detail: {str(error).splitlines()[0]}") from error
+
+    def preprocessing(self):
+        """The contract as a Keras layer, to put between the model's input and the base."""
+        import keras
+
+        if self.contract == "tf":
+            return keras.layers.Rescaling(1 / 127.5, offset=-1, name="preprocess_to_minus1_1")
+        if self.contract == "caffe":
+            return CaffePreprocessing(name="preprocess_caffe_bgr")
+        return keras.layers.Identity(name="preprocessing_built_in")
+
+    def preprocess_input(self, images: np.ndarray) -> np.ndarray:
+        """The family's own ``keras.applications.<module>.preprocess_input`` on a copy of ``images``."""
+        import importlib
+
+        module = importlib.import_module(f"keras.applications.{_MODULES[self.constructor]}")
+        return np.asarray(module.preprocess_input(np.array(images, dtype="float32", copy=True)))
+
+
+def _is_download_failure(error: BaseException) -> bool:
+    from .offline import AssetUnavailableError
+
+    text = str(error)
+    return isinstance(error, AssetUnavailableError) or "URL fetch failure" in text or "fetch failure" in text
+
+
+def _caffe_layer_class():
+    import keras
+
+    @keras.saving.register_keras_serializable(package="course_utils")
+    class CaffePreprocessing(keras.layers.Layer):
+        """RGB in [0, 255] to BGR minus the ImageNet channel means (ResNet50, VGG)."""
+
+        def call(self, inputs):
+            bgr = keras.ops.flip(inputs, axis=-1)
+            return bgr - keras.ops.convert_to_tensor(CAFFE_BGR_MEANS, dtype=bgr.dtype)
+
+    return CaffePreprocessing
+
+
+def CaffePreprocessing(**kwargs: Any):
+    """A serializable Keras layer for the caffe contract (class created on first use)."""
+    global _CAFFE
+    if _CAFFE is None:
+        _CAFFE = _caffe_layer_class()
+    return _CAFFE(**kwargs)
+
+
+_CAFFE = None
+
+_MODULES = {"MobileNetV2": "mobilenet_v2", "MobileNet": "mobilenet", "EfficientNetV2B0": "efficientnet_v2",
+            "ResNet50": "resnet50", "ConvNeXtTiny": "convnext"}
+
+_KERAS_TABLE = "Keras Applications table"
+
+#: Every backbone the course knows, in the order lessons list them.
+REGISTRY: Mapping[str, Backbone] = {b.name: b for b in (
+    Backbone("MobileNetV2", "MobileNetV2", "tf", 224, 0.713, 3.5, _KERAS_TABLE, {"alpha": 1.0},
+             "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5"),
+    Backbone("MobileNetV2-0.35", "MobileNetV2", "tf", 224, 0.603, 1.7,
+             "MobileNetV2 paper / TF-Slim table (alpha 0.35, 224 px)", {"alpha": 0.35},
+             "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_224_no_top.h5"),
+    Backbone("MobileNet-0.75", "MobileNet", "tf", 224, 0.684, 2.6, "MobileNet paper, Table 6 (0.75 MobileNet-224)",
+             {"alpha": 0.75}, "mobilenet_7_5_224_tf_no_top.h5"),
+    Backbone("MobileNet-0.25", "MobileNet", "tf", 224, 0.506, 0.5, "MobileNet paper, Table 6 (0.25 MobileNet-224)",
+             {"alpha": 0.25}, "mobilenet_2_5_224_tf_no_top.h5"),
+    Backbone("EfficientNetV2B0", "EfficientNetV2B0", "built-in", 224, 0.787, 7.2, _KERAS_TABLE, {},
+             "efficientnetv2-b0_notop.h5"),
+    Backbone("ResNet50", "ResNet50", "caffe", 224, 0.749, 25.6, _KERAS_TABLE, {},
+             "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"),
+    Backbone("ConvNeXtTiny", "ConvNeXtTiny", "built-in", 224, 0.813, 28.6, _KERAS_TABLE, {},
+             "convnext_tiny_notop.h5"),
+)}
+
+
+def names() -> list[str]:
+    """The registered backbone names."""
+    return list(REGISTRY)
+
+
+def get(name: str) -> Backbone:
+    """The backbone called ``name``; an unknown name gets the list of known ones (and a guess)."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        guess = difflib.get_close_matches(str(name), names(), n=1)
+        hint = f" Did you mean {guess[0]!r}?" if guess else ""
+        raise ValueError(f"Unknown backbone {name!r}.{hint} Known backbones: {', '.join(names())} "
+                         "(course_utils/backbones.py; add an entry there to register another).") from None
+
+
+def throughput(model: Any, image_size: int, images: int = 128, batch_size: int = 32) -> float:
+    """Measured inference speed of ``model`` on this machine, in images per second.
+
+    One warm-up batch (graph tracing), then ``images`` random images through ``predict``.
+    """
+    rng = np.random.default_rng(0)
+    batch = rng.uniform(0, 255, (batch_size, image_size, image_size, 3)).astype("float32")
+    data = np.concatenate([batch] * max(1, images // batch_size))
+    model.predict(batch, batch_size=batch_size, verbose=0)
+    start = time.perf_counter()
+    model.predict(data, batch_size=batch_size, verbose=0)
+    return len(data) / (time.perf_counter() - start)

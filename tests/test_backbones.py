@@ -1,0 +1,72 @@
+"""The backbone registry: names, contracts as layers, and clear failures (no network, weights=None)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_utils import backbones
+
+
+def test_every_required_backbone_is_registered_with_published_figures():
+    required = {"MobileNetV2", "MobileNetV2-0.35", "MobileNet-0.75", "MobileNet-0.25",
+                "EfficientNetV2B0", "ResNet50", "ConvNeXtTiny"}
+    assert required <= set(backbones.names())
+    for backbone in backbones.REGISTRY.values():
+        assert 0.4 < backbone.top1 < 0.9 and backbone.params_millions > 0 and backbone.source
+        assert backbone.contract in backbones.CONTRACT_TEXT and backbone.default_size == 224
+
+
+def test_unknown_backbone_names_the_known_ones_and_guesses():
+    with pytest.raises(ValueError, match="Did you mean 'MobileNetV2'.*Known backbones"):
+        backbones.get("MobilenetV2")
+
+
+@pytest.mark.parametrize("name", ["MobileNetV2", "ResNet50", "EfficientNetV2B0"])
+def test_preprocessing_layer_matches_the_family_preprocess_input(name):
+    backbone = backbones.get(name)
+    images = np.random.default_rng(0).uniform(0, 255, (2, 8, 8, 3)).astype("float32")
+    layer_output = np.asarray(backbone.preprocessing()(images))
+    np.testing.assert_allclose(layer_output, backbone.preprocess_input(images), rtol=1e-5, atol=1e-3)
+
+
+def test_caffe_preprocessing_survives_save_and_load(tmp_path):
+    import keras
+
+    inputs = keras.Input((4, 4, 3))
+    model = keras.Model(inputs, backbones.get("ResNet50").preprocessing()(inputs))
+    path = tmp_path / "caffe.keras"
+    model.save(path)
+    images = np.full((1, 4, 4, 3), 200.0, dtype="float32")
+    np.testing.assert_allclose(keras.models.load_model(path)(images), model(images))
+
+
+def test_create_without_weights_builds_the_headless_base():
+    base = backbones.get("MobileNet-0.25").create((96, 96, 3), weights=None)
+    assert base.output_shape == (None, 3, 3, 256)
+
+
+def test_missing_weights_become_weights_unavailable_with_the_fix(monkeypatch):
+    import keras
+
+    from course_utils.offline import AssetUnavailableError
+
+    def offline(**kwargs):
+        raise AssetUnavailableError("Keras needs 'mobilenet_2_5_224_tf_no_top.h5' ...")
+
+    monkeypatch.setattr(keras.applications, "MobileNet", offline)
+    with pytest.raises(backbones.WeightsUnavailable, match="MobileNet-0.25.*assets fetch --with-optional"):
+        backbones.get("MobileNet-0.25").create((96, 96, 3))
+
+
+def test_other_errors_are_not_disguised_as_missing_weights():
+    with pytest.raises(ValueError):
+        backbones.get("MobileNet-0.25").create((96, 96, 3), weights="no_such_file.h5")
+
+
+def test_throughput_is_measured_in_images_per_second():
+    import keras
+
+    inputs = keras.Input((8, 8, 3))
+    model = keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(inputs))
+    assert backbones.throughput(model, 8, images=64) > 0
