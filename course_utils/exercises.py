@@ -8,6 +8,7 @@ the cell is tagged ``raises-exception``.  Cells tagged ``solution-only`` are lef
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -43,22 +44,97 @@ def exercise_source(source: str, label: str) -> tuple[str, bool]:
     return "\n".join(out), found
 
 
+def _names(source: str) -> tuple[set[str], set[str]]:
+    """(names a cell binds, names it reads), from its Python syntax tree."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # IPython magics and the like: treat as binding and reading nothing
+        return set(), set()
+    bound, read = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (bound if isinstance(node.ctx, ast.Store) else read).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+    return bound, read
+
+
 def build_exercise(solution: Path) -> nbformat.NotebookNode:
-    """The exercise notebook for one solution notebook."""
+    """The exercise notebook for one solution notebook.
+
+    Cells with a solution region become placeholders.  A placeholder stops its whole cell, so
+    every name that cell binds is missing in the exercise; a later cell that reads a missing name
+    (a check cell, say) cannot succeed before the learner writes their part, and is tagged
+    ``raises-exception`` as well (the names it binds go missing in turn).
+    """
     nb = nbformat.read(solution, as_version=4)
     label = f"Exercise {solution.stem.split('_')[0]}"
-    cells = []
+    cells, missing = [], set()
     for cell in nb.cells:
         tags = list(cell.metadata.get("tags", []))
         if "solution-only" in tags:
             continue
         if cell.cell_type == "code":
+            bound, read = _names(cell.source)
             cell.source, found = exercise_source(cell.source, label)
-            if found and "raises-exception" not in tags:
-                cell.metadata["tags"] = tags + ["raises-exception"]
+            if found:  # what the cell binds before its placeholder still exists
+                prefix = cell.source.split("# YOUR CODE HERE", 1)[0]
+                missing |= bound - _names(prefix)[0]
+            elif read & missing:
+                missing |= bound
+            if found or read & missing:
+                if "raises-exception" not in tags:
+                    cell.metadata["tags"] = tags + ["raises-exception"]
         cells.append(cell)
     nb.cells = cells
     return nb
+
+
+def cell_role(cell) -> str | None:
+    """``"placeholder"``, ``"check"`` (a cell that calls ``checks.check_*`` and cannot pass yet),
+    ``"dependent"`` (another cell that needs the learner's answer), or None."""
+    if cell.cell_type != "code" or "raises-exception" not in cell.metadata.get("tags", []):
+        return None
+    if "raise NotImplementedError(" in cell.source:
+        return "placeholder"
+    return "check" if "checks.check_" in cell.source else "dependent"
+
+
+def _probe(role: str, message: str) -> str:
+    if role == "placeholder":
+        condition = f"isinstance(_error, NotImplementedError) and {message!r} in str(_error)"
+        expected = f"the placeholder to raise NotImplementedError({message!r})"
+    else:
+        condition = "_error is not None"
+        expected = "the check cell to fail while the learner's part is a placeholder"
+    return ("# harness probe (not part of the exercise)\n"
+            "import sys\n"
+            "_error, sys.last_value = getattr(sys, 'last_value', None), None\n"
+            f"assert {condition}, 'expected ' + {expected!r} + ', got: ' + repr(_error)")
+
+
+def nbval_copy(exercise: Path, target: Path, parameters: dict) -> Path:
+    """A copy of ``exercise`` for nbval: ``parameters`` injected, and after every placeholder and
+    check cell a probe cell asserting that it failed the way it must (nbval's ``raises-exception``
+    alone only tolerates an error; it does not require one)."""
+    from papermill.parameterize import parameterize_notebook
+
+    nb = parameterize_notebook(nbformat.read(exercise, as_version=4), parameters)
+    cells = []
+    for cell in nb.cells:
+        cells.append(cell)
+        role = cell_role(cell)
+        if role in ("placeholder", "check"):
+            message = re.search(r"raise NotImplementedError\((['\"])(.*?)\1\)", cell.source)
+            cells.append(nbformat.v4.new_code_cell(_probe(role, message.group(2) if message else "")))
+    nb.cells = cells
+    for cell in nb.cells:
+        cell.pop("id", None)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, target)
+    return target
 
 
 def build_all(write: bool = True) -> dict[Path, str]:

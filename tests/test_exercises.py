@@ -20,9 +20,53 @@ def test_committed_exercises_match_the_generator():
 def test_every_exercise_has_a_placeholder_that_raises():
     for path, text in exercises.build_all(write=False).items():
         nb = nbformat.reads(text, as_version=4)
-        tagged = [c for c in nb.cells if "raises-exception" in c.metadata.get("tags", [])]
-        assert tagged and all("raise NotImplementedError" in c.source for c in tagged), path.name
+        roles = [exercises.cell_role(c) for c in nb.cells]
+        assert "placeholder" in roles, path.name
+        check_cells = [c for c in nb.cells if c.cell_type == "code" and "checks.check_" in c.source]
+        assert check_cells and all(exercises.cell_role(c) == "check" for c in check_cells), path.name
         assert "# BEGIN SOLUTION" not in text and "# END SOLUTION" not in text
+
+
+def _solution(tmp_path):
+    cells = [nbformat.v4.new_code_cell("PROFILE = 'full'"),
+             nbformat.v4.new_code_cell("import math\nbase = 1\n# BEGIN SOLUTION: set answer\nanswer = base + 1\n"
+                                       "# END SOLUTION\nmodel = answer * 2"),
+             nbformat.v4.new_code_cell("print(checks.check_answer(answer))"),
+             nbformat.v4.new_code_cell("report = model + 1"),
+             nbformat.v4.new_code_cell("print(report)"),
+             nbformat.v4.new_code_cell("print(math.pi, base)")]
+    cells[0].metadata["tags"] = ["parameters"]
+    path = tmp_path / "09_demo.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+                   "language_info": {"name": "python"}}
+    nb.cells = cells
+    nbformat.write(nb, path)
+    return path
+
+
+def test_cells_that_need_the_answer_are_tagged_and_the_rest_run(tmp_path):
+    nb = exercises.build_exercise(_solution(tmp_path))
+    roles = [exercises.cell_role(c) for c in nb.cells]
+    # math and base are bound before the placeholder, so the last cell runs in the exercise.
+    assert roles == [None, "placeholder", "check", "dependent", "dependent", None]
+
+
+def test_nbval_copy_probes_placeholders_and_checks(tmp_path):
+    exercise = tmp_path / "exercise.ipynb"
+    nbformat.write(exercises.build_exercise(_solution(tmp_path)), exercise)
+    copy = nbformat.read(exercises.nbval_copy(exercise, tmp_path / "copy" / "e.ipynb", {"PROFILE": "smoke"}), 4)
+    sources = [c.source for c in copy.cells]
+    assert any("PROFILE = \"smoke\"" in s for s in sources)  # papermill's injected parameters
+    probes = [s for s in sources if s.startswith("# harness probe")]
+    assert len(probes) == 2 and "'Exercise 09: set answer' in str(_error)" in probes[0]
+    assert "_error is not None" in probes[1]
+    namespace: dict = {}
+    import sys
+    sys.last_value = NotImplementedError("Exercise 09: set answer")
+    exec(probes[0], namespace)  # passes: the placeholder failed with its task
+    with pytest.raises(AssertionError, match="expected the check cell to fail"):
+        exec(probes[1], namespace)  # sys.last_value was reset: "the check passed" must fail
 
 
 def test_solution_regions_become_placeholders_with_the_task():

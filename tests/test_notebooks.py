@@ -42,3 +42,28 @@ def test_thresholds_fail_on_a_model_that_learned_nothing(request):
     run.problems = [p for p in run.problems if not p.startswith("threshold not met")]
     assert not run.problems, run.failure_report()
     run.note = "negative control, weights=None: its accuracy thresholds failed, as they must"
+
+
+def test_exercises_run_under_nbval(tmp_path):
+    """Every exercise runs under nbval (smoke profile): all cells outside the learner's part pass,
+    each placeholder raises NotImplementedError with its task, and no check cell passes on it.
+
+    The copies nbval runs have a probe cell after each placeholder and check cell that asserts the
+    failure happened (``raises-exception`` alone would also accept a cell that did not fail).
+    """
+    import subprocess
+    import sys
+    import time
+
+    from course_utils.exercises import EXERCISES, nbval_copy
+
+    exercises = sorted(EXERCISES.glob("*.ipynb"))
+    assert exercises, "no exercises: run `python -m course_utils exercises build`"
+    copies = [nbval_copy(nb, tmp_path / nb.name, {"PROFILE": "smoke"}) for nb in exercises]
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-cell-timeout=300", "-q", "-p", "no:cacheprovider",
+         "-o", "addopts=", "--rootdir", str(tmp_path), *map(str, copies)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=1200)
+    print(f"nbval: {len(copies)} exercises in {time.perf_counter() - started:.0f} s")
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
