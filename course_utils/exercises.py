@@ -119,9 +119,10 @@ def nbval_copy(exercise: Path, target: Path, parameters: dict) -> Path:
     """A copy of ``exercise`` for nbval: ``parameters`` injected, and after every placeholder and
     check cell a probe cell asserting that it failed the way it must (nbval's ``raises-exception``
     alone only tolerates an error; it does not require one)."""
+    from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
-    nb = parameterize_notebook(nbformat.read(exercise, as_version=4), parameters)
+    nb = parameterize_notebook(load_notebook_node(str(exercise)), parameters)
     cells = []
     for cell in nb.cells:
         cells.append(cell)
