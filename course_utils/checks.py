@@ -220,3 +220,36 @@ def check_backbone_swap(model: Any, name: Any, *, original: str = "MobileNetV2")
     if tuple(model.output_shape) != (None, 1):
         _fail(f"The model's output shape is {model.output_shape}; cats vs. dogs needs one logit: Dense(1).")
     return f"Right: {name} with its own preprocessing ({backbone.contract_text}) and a frozen base."
+
+
+def check_grayscale_pipeline(to_input: Any, size: int = 96) -> str:
+    """Exercise 07: ``to_input(images)`` turns (n, 28, 28) uint8 icons into MobileNetV2 input:
+    (n, size, size, 3), the same value in R, G and B, scaled to [-1, 1]."""
+    from keras.applications.mobilenet_v2 import preprocess_input
+
+    icons = np.zeros((2, 28, 28), dtype="uint8")
+    icons[:, 8:20, 8:20] = 255
+    icons[1, 10:12, :] = 128
+    try:
+        out = np.asarray(to_input(icons.copy()), dtype="float32")
+    except NotImplementedError:
+        raise  # the exercise's placeholder: its message says what to write
+    except Exception as error:
+        _fail(f"to_rgb_input raised {type(error).__name__}: {error}. It receives a uint8 array of shape "
+              "(n, 28, 28): add the channel axis first (images[..., None]).")
+    if out.shape != (2, size, size, 3):
+        _fail(f"The output shape is {out.shape}; MobileNetV2 needs (n, {size}, {size}, 3): resize with "
+              f"tf.image.resize(x, ({size}, {size})) and copy the gray channel to RGB with tf.image.grayscale_to_rgb.")
+    if not (np.allclose(out[..., 0], out[..., 1]) and np.allclose(out[..., 1], out[..., 2])):
+        _fail("R, G and B differ: a grayscale icon becomes RGB by copying its one channel three times.")
+    if out.min() < -1.001 or out.max() > 1.001 or out.min() > -0.9:
+        _fail(f"Values run from {out.min():.2f} to {out.max():.2f}; MobileNetV2 expects [-1, 1] — apply "
+              "keras.applications.mobilenet_v2.preprocess_input to the [0, 255] pixels (once).")
+    import tensorflow as tf
+
+    reference = preprocess_input(tf.image.grayscale_to_rgb(
+        tf.image.resize(icons[..., None].astype("float32"), (size, size))).numpy())
+    if np.abs(out - reference).mean() > 0.05:
+        _fail("The values differ from resize -> grayscale_to_rgb -> preprocess_input: check the order of the steps "
+              "(preprocess_input last, on [0, 255] pixels).")
+    return f"Right: (n, 28, 28) uint8 -> (n, {size}, {size}, 3) in [-1, 1], R = G = B."

@@ -97,8 +97,10 @@ def cell_role(cell) -> str | None:
     ``"dependent"`` (another cell that needs the learner's answer), or None."""
     if cell.cell_type != "code" or "raises-exception" not in cell.metadata.get("tags", []):
         return None
+    if re.search(r"^raise NotImplementedError\(", cell.source, re.MULTILINE):
+        return "placeholder"  # at the top level of the cell: running the cell raises
     if "raise NotImplementedError(" in cell.source:
-        return "placeholder"
+        return "dependent"  # inside a function: calling it raises, in a later (check) cell
     return "check" if "checks.check_" in cell.source else "dependent"
 
 

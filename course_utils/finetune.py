@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -53,3 +54,28 @@ def statistics_drift(before: dict, model: Any) -> dict[str, float]:
         drift[name] = float(max(np.max(np.abs(mean1 - mean0) / (np.abs(mean0) + 1e-3)),
                                 np.max(np.abs(var1 - var0) / (np.abs(var0) + 1e-3))))
     return drift
+
+
+_BLOCK = re.compile(r"^(block_?\d+[a-z]?|conv_(?:dw|pw)_\d+|stage_?\d+)")
+
+
+def block_boundary(base: Any, fraction: float) -> int:
+    """Index of the first layer that starts a block, at or after ``fraction`` of ``base``'s depth.
+
+    Block names follow keras.applications (``block_12_expand``, ``block2a_expand_conv``,
+    ``conv_dw_12``): unfreezing from a block's first layer keeps each block whole.  For a base
+    without such names the plain index ``round(fraction * len(layers))`` is returned.
+    """
+    if not 0.0 <= fraction < 1.0:
+        raise ValueError(f"fraction={fraction}: give the share of the depth to keep frozen, in [0, 1)")
+    layers = base.layers
+    start = round(fraction * len(layers))
+
+    def block(index: int) -> str | None:
+        match = _BLOCK.match(layers[index].name)
+        return match.group(1) if match else None
+
+    for index in range(max(start, 1), len(layers)):
+        if block(index) is not None and block(index) != block(index - 1):
+            return index
+    return start

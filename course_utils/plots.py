@@ -95,3 +95,21 @@ def plot_phases(phase1: dict[str, Sequence[float]], phase2: dict[str, Sequence[f
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def plot_confusion(matrix: np.ndarray, class_names: Sequence[str], title: str = ""):
+    """A confusion matrix with counts in the cells: rows are true classes, columns predictions."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(1.1 * len(class_names) + 2, 1.1 * len(class_names) + 1.5))
+    ax.imshow(matrix, cmap="Blues")
+    for (t, p), count in np.ndenumerate(matrix):
+        ax.text(p, t, str(count), ha="center", va="center",
+                color="white" if count > matrix.max() / 2 else "black", fontsize=9)
+    ax.set_xticks(range(len(class_names)), class_names, rotation=30, ha="right")
+    ax.set_yticks(range(len(class_names)), class_names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig

@@ -20,8 +20,8 @@ def test_committed_exercises_match_the_generator():
 def test_every_exercise_has_a_placeholder_that_raises():
     for path, text in exercises.build_all(write=False).items():
         nb = nbformat.reads(text, as_version=4)
-        roles = [exercises.cell_role(c) for c in nb.cells]
-        assert "placeholder" in roles, path.name
+        placeholders = [c for c in nb.cells if "raise NotImplementedError(" in c.source]
+        assert placeholders and all(exercises.cell_role(c) for c in placeholders), path.name
         check_cells = [c for c in nb.cells if c.cell_type == "code" and "checks.check_" in c.source]
         assert check_cells and all(exercises.cell_role(c) == "check" for c in check_cells), path.name
         assert "# BEGIN SOLUTION" not in text and "# END SOLUTION" not in text
@@ -233,3 +233,24 @@ def test_backbone_swap_check():
         check_backbone_swap(build("MobileNet-0.25"), "MobileNetV2")
     with pytest.raises(CheckFailed, match="not a registered backbone"):
         check_backbone_swap(build("MobileNet-0.25"), "MobileNet-0.5")
+
+
+def test_grayscale_pipeline_check():
+    import tensorflow as tf
+    from keras.applications.mobilenet_v2 import preprocess_input
+
+    from course_utils.checks import CheckFailed, check_grayscale_pipeline
+
+    def right(images):
+        x = tf.image.resize(tf.convert_to_tensor(images[..., None], tf.float32), (96, 96))
+        return preprocess_input(tf.image.grayscale_to_rgb(x))
+
+    assert check_grayscale_pipeline(right).startswith("Right")
+    with pytest.raises(CheckFailed, match="output shape"):
+        check_grayscale_pipeline(lambda images: right(images)[..., :1])
+    with pytest.raises(CheckFailed, match=r"\[-1, 1\]"):
+        check_grayscale_pipeline(lambda images: (right(images) + 1) * 127.5)
+    with pytest.raises(CheckFailed, match="R, G and B differ"):
+        check_grayscale_pipeline(lambda images: tf.concat([right(images)[..., :2], -right(images)[..., 2:]], -1))
+    with pytest.raises(CheckFailed, match=r"output shape is \(96, 96, 28\)"):
+        check_grayscale_pipeline(lambda images: tf.image.resize(images, (96, 96)))

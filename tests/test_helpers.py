@@ -147,3 +147,28 @@ def test_unfreeze_top_rejects_unknown_layers():
         finetune.unfreeze_top(_tiny_base(), "block_99")
     with pytest.raises(ValueError, match="outside"):
         finetune.unfreeze_top(_tiny_base(), 99)
+
+
+def test_confusion_matrix_and_most_confused():
+    from course_utils.evaluation import confusion_matrix, most_confused
+
+    matrix = confusion_matrix([0, 0, 1, 1, 1, 2, 2], [0, 1, 1, 2, 2, 2, 0], n_classes=3)
+    assert matrix.tolist() == [[1, 1, 0], [0, 1, 2], [1, 0, 1]]
+    assert most_confused(matrix, ["a", "b", "c"], k=2) == [("b", "c", 2), ("a", "b", 1)]
+    with pytest.raises(ValueError, match="one prediction per image"):
+        confusion_matrix([0, 1], [0], n_classes=2)
+    with pytest.raises(ValueError, match="0..1"):
+        confusion_matrix([0, 2], [0, 1], n_classes=2)
+
+
+def test_block_boundary_starts_a_whole_block():
+    from keras.applications.mobilenet_v2 import MobileNetV2
+
+    from course_utils.finetune import block_boundary
+
+    base = MobileNetV2(input_shape=(32, 32, 3), include_top=False, weights=None)
+    index = block_boundary(base, 0.7)
+    assert base.layers[index].name.endswith("_expand") and index >= round(0.7 * len(base.layers))
+    assert base.layers[block_boundary(base, 0.0)].name == "block_1_expand"
+    with pytest.raises(ValueError, match="fraction"):
+        block_boundary(base, 1.0)
