@@ -253,3 +253,31 @@ def check_grayscale_pipeline(to_input: Any, size: int = 96) -> str:
         _fail("The values differ from resize -> grayscale_to_rgb -> preprocess_input: check the order of the steps "
               "(preprocess_input last, on [0, 255] pixels).")
     return f"Right: (n, 28, 28) uint8 -> (n, {size}, {size}, 3) in [-1, 1], R = G = B."
+
+
+def check_multiclass_model(model: Any, n_classes: int) -> str:
+    """Capstone exercise: ``model`` ends in ``n_classes`` logits, is compiled with
+    ``SparseCategoricalCrossentropy(from_logits=True)``, and its pretrained base is frozen."""
+    import keras
+
+    if tuple(model.output_shape) != (None, n_classes):
+        _fail(f"The model's output shape is {model.output_shape}; {n_classes} classes need "
+              f"{n_classes} logits: end with keras.layers.Dense({n_classes}).")
+    last = model.layers[-1]
+    if getattr(last, "activation", None) not in (None, keras.activations.linear):
+        _fail(f"The last layer applies {last.activation.__name__}: leave it linear (logits) and let the loss "
+              "apply the softmax (from_logits=True) — numerically safer.")
+    if not getattr(model, "compiled", False):
+        _fail("The model is not compiled: call model.compile(optimizer=..., loss=..., metrics=['accuracy']).")
+    loss = model.loss
+    if not isinstance(loss, keras.losses.SparseCategoricalCrossentropy):
+        _fail(f"The loss is {loss!r}: integer labels 0..{n_classes - 1} need "
+              "keras.losses.SparseCategoricalCrossentropy(from_logits=True) (BinaryCrossentropy is for two classes, "
+              "CategoricalCrossentropy for one-hot labels).")
+    if not loss.get_config().get("from_logits"):
+        _fail("The loss expects probabilities but the model outputs logits: pass from_logits=True.")
+    nested = [layer for layer in model.layers if hasattr(layer, "layers") and len(layer.layers) > 20]
+    if nested and nested[0].trainable_weights:
+        _fail(f"The base still has {count(nested[0].trainable_weights):,} trainable weights: set "
+              "base_model.trainable = False before compile() for phase 1.")
+    return f"Right: {n_classes} logits, SparseCategoricalCrossentropy(from_logits=True), frozen base."

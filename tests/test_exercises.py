@@ -254,3 +254,33 @@ def test_grayscale_pipeline_check():
         check_grayscale_pipeline(lambda images: tf.concat([right(images)[..., :2], -right(images)[..., 2:]], -1))
     with pytest.raises(CheckFailed, match=r"output shape is \(96, 96, 28\)"):
         check_grayscale_pipeline(lambda images: tf.image.resize(images, (96, 96)))
+
+
+def test_multiclass_model_check():
+    import keras
+
+    from course_utils.checks import CheckFailed, check_multiclass_model
+
+    def build(units=5, activation=None, loss=None, frozen=True, compiled=True):
+        base = keras.applications.MobileNet(input_shape=(32, 32, 3), include_top=False, weights=None,
+                                            alpha=0.25, pooling="avg")
+        base.trainable = not frozen
+        inputs = keras.Input((32, 32, 3))
+        model = keras.Model(inputs, keras.layers.Dense(units, activation=activation)(base(inputs)))
+        if compiled:
+            model.compile(optimizer="adam", loss=loss or keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        return model
+
+    assert check_multiclass_model(build(), 5).startswith("Right")
+    with pytest.raises(CheckFailed, match="5 logits"):
+        check_multiclass_model(build(units=1), 5)
+    with pytest.raises(CheckFailed, match="applies softmax"):
+        check_multiclass_model(build(activation="softmax"), 5)
+    with pytest.raises(CheckFailed, match="not compiled"):
+        check_multiclass_model(build(compiled=False), 5)
+    with pytest.raises(CheckFailed, match="BinaryCrossentropy is for two classes"):
+        check_multiclass_model(build(loss=keras.losses.BinaryCrossentropy(from_logits=True)), 5)
+    with pytest.raises(CheckFailed, match="from_logits=True"):
+        check_multiclass_model(build(loss=keras.losses.SparseCategoricalCrossentropy()), 5)
+    with pytest.raises(CheckFailed, match="trainable weights"):
+        check_multiclass_model(build(frozen=False), 5)
