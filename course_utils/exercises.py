@@ -133,8 +133,6 @@ def nbval_copy(exercise: Path, target: Path, parameters: dict) -> Path:
             message = re.search(r"raise NotImplementedError\((['\"])(.*?)\1\)", cell.source)
             cells.append(nbformat.v4.new_code_cell(_probe(role, message.group(2) if message else "")))
     nb.cells = cells
-    for cell in nb.cells:
-        cell.pop("id", None)
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, target)
     return target
