@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+import keras
 import numpy as np
 
 #: The ImageNet channel means (BGR) that caffe-style networks subtract.
@@ -56,9 +57,11 @@ class Backbone:
     def contract_text(self) -> str:
         return CONTRACT_TEXT[self.contract]
 
-    def create(self, input_shape: tuple[int, int, int], weights: str | None = "imagenet", **kwargs: Any):
-        """``keras.applications.<constructor>(include_top=False, ...)``.
+    def create(self, input_shape: tuple[int, int, int], *, include_top: bool = False,
+               weights: str | None = "imagenet", **kwargs: Any):
+        """``keras.applications.<constructor>(input_shape, include_top, weights, ...)``.
 
+        Lessons pass ``include_top=False`` explicitly, so the line that matters stays visible.
         Raises :class:`WeightsUnavailable` (with the reason and how to fix it) when the ImageNet
         weights can be neither found in the Keras cache nor downloaded.
         """
@@ -66,7 +69,7 @@ class Backbone:
 
         build = getattr(keras.applications, self.constructor)
         try:
-            return build(input_shape=tuple(input_shape), include_top=False, weights=weights,
+            return build(input_shape=tuple(input_shape), include_top=include_top, weights=weights,
                          **{**self.kwargs, **kwargs})
         except WeightsUnavailable:
             raise
@@ -74,15 +77,13 @@ class Backbone:
             if weights is None or not _is_download_failure(error):
                 raise
             raise WeightsUnavailable(
-                f"{self.name}: the ImageNet weights ({self.weights_file or 'no-top weights'}) are not in the "
-                f"Keras cache and cannot be downloaded here. Online, Keras downloads them on first use; for "
-                f"a workshop, put them in the asset mirror (`python -m course_utils assets fetch --with-optional "
-                f"--to DIR`). Detail: {str(error).splitlines()[0]}") from error
+                f"{self.name}: its ImageNet weights are not in the Keras cache and cannot be downloaded here. "
+                f"Online, Keras downloads them on first use; for a workshop, put them in the asset mirror "
+                f"(`python -m course_utils assets fetch --with-optional --to DIR`). "
+                f"Detail: {str(error).splitlines()[0]}") from error
 
     def preprocessing(self):
         """The contract as a Keras layer, to put between the model's input and the base."""
-        import keras
-
         if self.contract == "tf":
             return keras.layers.Rescaling(1 / 127.5, offset=-1, name="preprocess_to_minus1_1")
         if self.contract == "caffe":
@@ -104,29 +105,18 @@ def _is_download_failure(error: BaseException) -> bool:
     return isinstance(error, AssetUnavailableError) or "URL fetch failure" in text or "fetch failure" in text
 
 
-def _caffe_layer_class():
-    import keras
+@keras.saving.register_keras_serializable(package="course_utils")
+class CaffePreprocessing(keras.layers.Layer):
+    """RGB in [0, 255] to BGR minus the ImageNet channel means (ResNet50, VGG), as a Keras layer.
 
-    @keras.saving.register_keras_serializable(package="course_utils")
-    class CaffePreprocessing(keras.layers.Layer):
-        """RGB in [0, 255] to BGR minus the ImageNet channel means (ResNet50, VGG)."""
+    Registered when this module is imported, so a saved model that contains it loads after
+    ``import course_utils.backbones``.
+    """
 
-        def call(self, inputs):
-            bgr = keras.ops.flip(inputs, axis=-1)
-            return bgr - keras.ops.convert_to_tensor(CAFFE_BGR_MEANS, dtype=bgr.dtype)
+    def call(self, inputs):
+        bgr = keras.ops.flip(inputs, axis=-1)
+        return bgr - keras.ops.convert_to_tensor(CAFFE_BGR_MEANS, dtype=bgr.dtype)
 
-    return CaffePreprocessing
-
-
-def CaffePreprocessing(**kwargs: Any):
-    """A serializable Keras layer for the caffe contract (class created on first use)."""
-    global _CAFFE
-    if _CAFFE is None:
-        _CAFFE = _caffe_layer_class()
-    return _CAFFE(**kwargs)
-
-
-_CAFFE = None
 
 _MODULES = {"MobileNetV2": "mobilenet_v2", "MobileNet": "mobilenet", "EfficientNetV2B0": "efficientnet_v2",
             "ResNet50": "resnet50", "ConvNeXtTiny": "convnext"}

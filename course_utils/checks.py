@@ -163,14 +163,20 @@ def check_fine_tune_setup(model: Any, base: Any, fine_tune_at: int | str, *, avo
     from .finetune import is_batchnorm
 
     names = [layer.name for layer in base.layers]
-    if fine_tune_at not in names and not isinstance(fine_tune_at, int):
+    if isinstance(fine_tune_at, bool) or not isinstance(fine_tune_at, (int, str)):
+        _fail(f"FINE_TUNE_AT = {fine_tune_at!r}: give a layer name such as 'block_13_expand' (or its index).")
+    if isinstance(fine_tune_at, int) and not 0 < fine_tune_at < len(names):
+        _fail(f"FINE_TUNE_AT = {fine_tune_at} is outside 1..{len(names) - 1}, the layers of the base; "
+              "pick a block's first layer such as 'block_13_expand'.")
+    if isinstance(fine_tune_at, str) and fine_tune_at not in names:
         _fail(f"FINE_TUNE_AT = {fine_tune_at!r} is not a layer of the base; print [l.name for l in base.layers] "
               "and pick the first layer of a block, such as 'block_13_expand'.")
-    index = names.index(fine_tune_at) if isinstance(fine_tune_at, str) else int(fine_tune_at)
-    if avoid is not None and names[index] == avoid:
+    index = names.index(fine_tune_at) if isinstance(fine_tune_at, str) else fine_tune_at
+    start = names[index]
+    if avoid is not None and start == avoid:
         _fail(f"{avoid!r} is where the lesson started; pick a different block to compare with it.")
-    if isinstance(fine_tune_at, str) and not fine_tune_at.endswith("_expand") and fine_tune_at != "Conv_1":
-        _fail(f"{fine_tune_at!r} is in the middle of a block: start at a block's first layer "
+    if not start.endswith("_expand") and start != "Conv_1":
+        _fail(f"Layer {index} ({start!r}) is in the middle of a block: start at a block's first layer "
               "('block_N_expand'), so that a whole block learns together.")
     frozen_below = [layer.name for layer in base.layers[:index] if layer.trainable and layer.weights]
     if frozen_below:
@@ -213,7 +219,11 @@ def check_backbone_swap(model: Any, name: Any, *, original: str = "MobileNetV2")
               f"backbones.get({name!r}).preprocessing() between the input and the base.")
     nested = [layer for layer in layers if hasattr(layer, "layers") and len(layer.layers) > 20]
     if not nested:
-        _fail("The model has no pretrained base inside it: create it with backbones.get(NAME).create(IMG_SHAPE).")
+        _fail("The model has no pretrained base inside it: create it with backbones.get(NAME).create(IMG_SHAPE, ...).")
+    expected_params = backbone.create(tuple(nested[0].input_shape[1:]), weights=None).count_params()
+    if nested[0].count_params() != expected_params:
+        _fail(f"The base inside the model has {nested[0].count_params():,} parameters, but {name} has "
+              f"{expected_params:,}: create the base from the same name, backbones.get({name!r}).create(...).")
     if nested[0].trainable_weights:
         _fail(f"The base still has {count(nested[0].trainable_weights):,} trainable weights: set "
               "base.trainable = False before compile() — phase 1 trains the head only.")
@@ -236,7 +246,7 @@ def check_grayscale_pipeline(to_input: Any, size: int = 96) -> str:
         raise  # the exercise's placeholder: its message says what to write
     except Exception as error:
         _fail(f"to_rgb_input raised {type(error).__name__}: {error}. It receives a uint8 array of shape "
-              "(n, 28, 28): add the channel axis first (images[..., None]).")
+              "(n, 28, 28) and should return an array or tensor of shape (n, size, size, 3).")
     if out.shape != (2, size, size, 3):
         _fail(f"The output shape is {out.shape}; MobileNetV2 needs (n, {size}, {size}, 3): resize with "
               f"tf.image.resize(x, ({size}, {size})) and copy the gray channel to RGB with tf.image.grayscale_to_rgb.")
@@ -250,8 +260,8 @@ def check_grayscale_pipeline(to_input: Any, size: int = 96) -> str:
     reference = preprocess_input(tf.image.grayscale_to_rgb(
         tf.image.resize(icons[..., None].astype("float32"), (size, size))).numpy())
     if np.abs(out - reference).mean() > 0.05:
-        _fail("The values differ from resize -> grayscale_to_rgb -> preprocess_input: check the order of the steps "
-              "(preprocess_input last, on [0, 255] pixels).")
+        _fail("The values differ from resize -> grayscale_to_rgb -> preprocess_input on [0, 255] pixels: "
+              "use tf.image.resize (bilinear) on float pixels, and apply preprocess_input exactly once.")
     return f"Right: (n, 28, 28) uint8 -> (n, {size}, {size}, 3) in [-1, 1], R = G = B."
 
 
@@ -277,7 +287,12 @@ def check_multiclass_model(model: Any, n_classes: int) -> str:
     if not loss.get_config().get("from_logits"):
         _fail("The loss expects probabilities but the model outputs logits: pass from_logits=True.")
     nested = [layer for layer in model.layers if hasattr(layer, "layers") and len(layer.layers) > 20]
-    if nested and nested[0].trainable_weights:
+    if not nested:
+        _fail("The model has no pretrained base inside it: call base_model(x, training=False) between the "
+              "preprocessing layer and the pooling.")
+    if not any(isinstance(layer, keras.layers.GlobalAveragePooling2D) for layer in model.layers):
+        _fail("The model has no GlobalAveragePooling2D layer: pool the base's feature maps before the head.")
+    if nested[0].trainable_weights:
         _fail(f"The base still has {count(nested[0].trainable_weights):,} trainable weights: set "
               "base_model.trainable = False before compile() for phase 1.")
     return f"Right: {n_classes} logits, SparseCategoricalCrossentropy(from_logits=True), frozen base."

@@ -61,6 +61,16 @@ def _names(source: str) -> tuple[set[str], set[str]]:
     return bound, read
 
 
+def _enclosing_function(source: str) -> str | None:
+    """The name of the last top-level function or class defined in ``source``."""
+    try:
+        defs = [node.name for node in ast.parse(source).body
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+    except SyntaxError:
+        return None
+    return defs[-1] if defs else None
+
+
 def build_exercise(solution: Path) -> nbformat.NotebookNode:
     """The exercise notebook for one solution notebook.
 
@@ -81,7 +91,11 @@ def build_exercise(solution: Path) -> nbformat.NotebookNode:
             cell.source, found = exercise_source(cell.source, label)
             if found:  # what the cell binds before its placeholder still exists
                 prefix = cell.source.split("# YOUR CODE HERE", 1)[0]
-                missing |= bound - _names(prefix)[0]
+                indent = prefix[len(prefix.rstrip(" ")):]  # a placeholder inside a def: close the body
+                available = _names(prefix + (indent + "pass" if indent else ""))[0]
+                if indent:  # the function around the placeholder exists, but calling it raises
+                    available -= {_enclosing_function(prefix + indent + "pass")}
+                missing |= bound - available
             elif read & missing:
                 missing |= bound
             if found or read & missing:
@@ -127,8 +141,11 @@ def nbval_copy(exercise: Path, target: Path, parameters: dict) -> Path:
     nb = parameterize_notebook(load_notebook_node(str(exercise)), parameters)
     cells = []
     for cell in nb.cells:
-        cells.append(cell)
         role = cell_role(cell)
+        if role == "check":  # forget any earlier error, so that only this cell's failure counts
+            cells.append(nbformat.v4.new_code_cell("# harness probe (not part of the exercise)\n"
+                                                   "import sys\nsys.last_value = None"))
+        cells.append(cell)
         if role in ("placeholder", "check"):
             message = re.search(r"raise NotImplementedError\((['\"])(.*?)\1\)", cell.source)
             cells.append(nbformat.v4.new_code_cell(_probe(role, message.group(2) if message else "")))

@@ -56,26 +56,34 @@ def statistics_drift(before: dict, model: Any) -> dict[str, float]:
     return drift
 
 
-_BLOCK = re.compile(r"^(block_?\d+[a-z]?|conv_(?:dw|pw)_\d+|stage_?\d+)")
+#: Block names of keras.applications families: MobileNetV2 ``block_12_expand``, EfficientNet
+#: ``block2a_expand_conv``, MobileNet v1 ``conv_pad_12`` / ``conv_dw_12`` / ``conv_pw_12`` (one block), ResNet
+#: ``conv4_block1_1_conv``, ConvNeXt ``convnext_tiny_stage_2_block_0_...``.
+_BLOCKS = (re.compile(r"^(block_?\d+[a-z]?)"), re.compile(r"^conv_(?:pad|dw|pw)_(\d+)"),
+           re.compile(r"(conv\d+_block\d+)"), re.compile(r"(stage_\d+_block_\d+)"))
+
+
+def block_of(layer_name: str) -> str | None:
+    """The block a layer belongs to, from its name (None if the name shows no block)."""
+    for pattern in _BLOCKS:
+        match = pattern.search(layer_name)
+        if match:
+            return f"{pattern.pattern}:{match.group(1)}"
+    return None
 
 
 def block_boundary(base: Any, fraction: float) -> int:
     """Index of the first layer that starts a block, at or after ``fraction`` of ``base``'s depth.
 
-    Block names follow keras.applications (``block_12_expand``, ``block2a_expand_conv``,
-    ``conv_dw_12``): unfreezing from a block's first layer keeps each block whole.  For a base
-    without such names the plain index ``round(fraction * len(layers))`` is returned.
+    Unfreezing from a block's first layer keeps each block whole (see :func:`block_of` for the
+    naming schemes recognised).  Raises ``ValueError`` for a base whose layer names show no blocks.
     """
     if not 0.0 <= fraction < 1.0:
         raise ValueError(f"fraction={fraction}: give the share of the depth to keep frozen, in [0, 1)")
     layers = base.layers
-    start = round(fraction * len(layers))
-
-    def block(index: int) -> str | None:
-        match = _BLOCK.match(layers[index].name)
-        return match.group(1) if match else None
-
-    for index in range(max(start, 1), len(layers)):
-        if block(index) is not None and block(index) != block(index - 1):
+    blocks = [block_of(layer.name) for layer in layers]
+    for index in range(max(round(fraction * len(layers)), 1), len(layers)):
+        if blocks[index] is not None and blocks[index] != blocks[index - 1]:
             return index
-    return start
+    raise ValueError(f"{base.name}: no block starts after {fraction:.0%} of its depth (layer names show no blocks); "
+                     "pick fine_tune_at by hand from [layer.name for layer in base.layers].")

@@ -55,7 +55,7 @@ def test_missing_weights_become_weights_unavailable_with_the_fix(monkeypatch):
         raise AssetUnavailableError("Keras needs 'mobilenet_2_5_224_tf_no_top.h5' ...")
 
     monkeypatch.setattr(keras.applications, "MobileNet", offline)
-    with pytest.raises(backbones.WeightsUnavailable, match="MobileNet-0.25.*assets fetch --with-optional"):
+    with pytest.raises(backbones.WeightsUnavailable, match="MobileNet-0.25.*assets fetch --with-optional.*mobilenet_2_5"):
         backbones.get("MobileNet-0.25").create((96, 96, 3))
 
 
@@ -70,3 +70,19 @@ def test_throughput_is_measured_in_images_per_second():
     inputs = keras.Input((8, 8, 3))
     model = keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(inputs))
     assert backbones.throughput(model, 8, images=64) > 0
+
+
+def test_a_saved_caffe_model_loads_in_a_fresh_process(tmp_path):
+    import subprocess
+    import sys
+
+    import keras
+
+    inputs = keras.Input((2, 2, 3))
+    keras.Model(inputs, backbones.get("ResNet50").preprocessing()(inputs)).save(tmp_path / "caffe.keras")
+    code = ("import course_utils.backbones, keras, numpy as np; "
+            f"m = keras.models.load_model({str(tmp_path / 'caffe.keras')!r}); "
+            "print(float(np.asarray(m(np.zeros((1, 2, 2, 3), 'float32')))[0, 0, 0, 0]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert abs(float(out.stdout.strip().splitlines()[-1]) + 103.939) < 1e-3  # channel 0 is blue after the flip

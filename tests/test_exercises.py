@@ -58,7 +58,8 @@ def test_nbval_copy_probes_placeholders_and_checks(tmp_path):
     copy = nbformat.read(exercises.nbval_copy(exercise, tmp_path / "copy" / "e.ipynb", {"PROFILE": "smoke"}), 4)
     sources = [c.source for c in copy.cells]
     assert any("PROFILE = \"smoke\"" in s for s in sources)  # papermill's injected parameters
-    probes = [s for s in sources if s.startswith("# harness probe")]
+    probes = [s for s in sources if s.startswith("# harness probe") and "assert" in s]
+    assert sum(s.startswith("# harness probe") for s in sources) == 3  # with the reset before the check
     assert len(probes) == 2 and "'Exercise 09: set answer' in str(_error)" in probes[0]
     assert "_error is not None" in probes[1]
     namespace: dict = {}
@@ -192,6 +193,10 @@ def test_fine_tune_setup_check():
         check_fine_tune_setup(_compiled(base, 1e-5), base, "block_11_expand", avoid="block_11_expand")
     with pytest.raises(CheckFailed, match="middle of a block"):
         check_fine_tune_setup(_compiled(base, 1e-5), base, "block_14_depthwise")
+    with pytest.raises(CheckFailed, match="Layer 100 .* middle of a block"):
+        check_fine_tune_setup(_compiled(base, 1e-5), base, 100)
+    with pytest.raises(CheckFailed, match="outside 1.."):
+        check_fine_tune_setup(_compiled(base, 1e-5), base, 999)
     with pytest.raises(CheckFailed, match="not a layer"):
         check_fine_tune_setup(_compiled(base, 1e-5), base, "block_99_expand")
     with pytest.raises(CheckFailed, match="not compiled"):
@@ -233,6 +238,8 @@ def test_backbone_swap_check():
         check_backbone_swap(build("MobileNet-0.25"), "MobileNetV2")
     with pytest.raises(CheckFailed, match="not a registered backbone"):
         check_backbone_swap(build("MobileNet-0.25"), "MobileNet-0.5")
+    with pytest.raises(CheckFailed, match="but MobileNet-0.75 has"):
+        check_backbone_swap(build("MobileNet-0.25"), "MobileNet-0.75")
 
 
 def test_grayscale_pipeline_check():
@@ -262,11 +269,11 @@ def test_multiclass_model_check():
     from course_utils.checks import CheckFailed, check_multiclass_model
 
     def build(units=5, activation=None, loss=None, frozen=True, compiled=True):
-        base = keras.applications.MobileNet(input_shape=(32, 32, 3), include_top=False, weights=None,
-                                            alpha=0.25, pooling="avg")
+        base = keras.applications.MobileNet(input_shape=(32, 32, 3), include_top=False, weights=None, alpha=0.25)
         base.trainable = not frozen
         inputs = keras.Input((32, 32, 3))
-        model = keras.Model(inputs, keras.layers.Dense(units, activation=activation)(base(inputs)))
+        pooled = keras.layers.GlobalAveragePooling2D()(base(inputs))
+        model = keras.Model(inputs, keras.layers.Dense(units, activation=activation)(pooled))
         if compiled:
             model.compile(optimizer="adam", loss=loss or keras.losses.SparseCategoricalCrossentropy(from_logits=True))
         return model
@@ -284,3 +291,7 @@ def test_multiclass_model_check():
         check_multiclass_model(build(loss=keras.losses.SparseCategoricalCrossentropy()), 5)
     with pytest.raises(CheckFailed, match="trainable weights"):
         check_multiclass_model(build(frozen=False), 5)
+    flat = keras.Sequential([keras.Input((4,)), keras.layers.Dense(5)])
+    flat.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    with pytest.raises(CheckFailed, match="no pretrained base"):
+        check_multiclass_model(flat, 5)

@@ -159,6 +159,10 @@ def test_confusion_matrix_and_most_confused():
         confusion_matrix([0, 1], [0], n_classes=2)
     with pytest.raises(ValueError, match="0..1"):
         confusion_matrix([0, 2], [0, 1], n_classes=2)
+    with pytest.raises(ValueError, match="argmax"):
+        confusion_matrix([0, 1], [[0.2, 0.8], [0.9, 0.1]], n_classes=2)
+    with pytest.raises(ValueError, match="argmax"):
+        confusion_matrix([0, 1], [0.2, 0.9], n_classes=2)
 
 
 def test_block_boundary_starts_a_whole_block():
@@ -172,3 +176,16 @@ def test_block_boundary_starts_a_whole_block():
     assert base.layers[block_boundary(base, 0.0)].name == "block_1_expand"
     with pytest.raises(ValueError, match="fraction"):
         block_boundary(base, 1.0)
+    from keras.applications import MobileNet
+
+    v1 = MobileNet(input_shape=(32, 32, 3), include_top=False, weights=None, alpha=0.25)
+    assert v1.layers[block_boundary(v1, 0.7)].name.startswith(("conv_dw_", "conv_pad_"))
+
+
+def test_block_of_knows_the_families_naming():
+    from course_utils.finetune import block_of
+
+    assert block_of("conv_dw_12") == block_of("conv_pw_12_bn") != block_of("conv_dw_13")
+    assert block_of("conv4_block1_1_conv") == block_of("conv4_block1_out") != block_of("conv4_block2_1_conv")
+    assert block_of("convnext_tiny_stage_2_block_0_depthwise_conv") is not None
+    assert block_of("block2a_expand_conv") == block_of("block2a_project_bn") and block_of("Conv1") is None
