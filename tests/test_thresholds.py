@@ -37,8 +37,8 @@ def test_the_thresholds_file_parses_and_covers_every_notebook():
             assert check.measured, f"{key}: '{check.expr}' must say what was measured when it was set"
 
 
-def test_ci_budget_fits_twenty_five_minutes():
-    """Every notebook's time cap plus the negative control's add up to at most 25 minutes.
+def test_ci_budget_fits_twenty_six_minutes():
+    """Every notebook's time cap plus the negative control's add up to at most 26 minutes.
 
     A notebook over its cap fails its test (papermill also stops any single cell that runs longer).
     """
@@ -47,7 +47,7 @@ def test_ci_budget_fits_twenty_five_minutes():
     thresholds = Thresholds.load(harness.THRESHOLDS_FILE)
     runs = harness.course_notebooks() + [NEGATIVE_CONTROL]
     budget = sum(thresholds.for_notebook(Thresholds.key_for(nb, harness.ROOT), "ci").timeout_s for nb in runs)
-    assert budget <= 25 * 60, f"the ci caps add up to {budget / 60:.1f} min"
+    assert budget <= 26 * 60, f"the ci caps add up to {budget / 60:.1f} min"
 
 
 def test_a_section_may_set_notebook_parameters_for_its_profile():
