@@ -51,7 +51,6 @@ class Backbone:
     params_millions: float  # published parameter count of the full classifier
     source: str  # where top1 and params_millions come from
     kwargs: Mapping[str, Any] = field(default_factory=dict)  # e.g. {"alpha": 0.35}
-    weights_file: str = ""  # the no-top weights file Keras caches at the default size
 
     @property
     def contract_text(self) -> str:
@@ -125,21 +124,16 @@ _KERAS_TABLE = "Keras Applications table"
 
 #: Every backbone the course knows, in the order lessons list them.
 REGISTRY: Mapping[str, Backbone] = {b.name: b for b in (
-    Backbone("MobileNetV2", "MobileNetV2", "tf", 224, 0.713, 3.5, _KERAS_TABLE, {"alpha": 1.0},
-             "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5"),
+    Backbone("MobileNetV2", "MobileNetV2", "tf", 224, 0.713, 3.5, _KERAS_TABLE, {"alpha": 1.0}),
     Backbone("MobileNetV2-0.35", "MobileNetV2", "tf", 224, 0.603, 1.7,
-             "MobileNetV2 paper / TF-Slim table (alpha 0.35, 224 px)", {"alpha": 0.35},
-             "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_224_no_top.h5"),
+             "MobileNetV2 paper / TF-Slim table (alpha 0.35, 224 px)", {"alpha": 0.35}),
     Backbone("MobileNet-0.75", "MobileNet", "tf", 224, 0.684, 2.6, "MobileNet paper, Table 6 (0.75 MobileNet-224)",
-             {"alpha": 0.75}, "mobilenet_7_5_224_tf_no_top.h5"),
+             {"alpha": 0.75}),
     Backbone("MobileNet-0.25", "MobileNet", "tf", 224, 0.506, 0.5, "MobileNet paper, Table 6 (0.25 MobileNet-224)",
-             {"alpha": 0.25}, "mobilenet_2_5_224_tf_no_top.h5"),
-    Backbone("EfficientNetV2B0", "EfficientNetV2B0", "built-in", 224, 0.787, 7.2, _KERAS_TABLE, {},
-             "efficientnetv2-b0_notop.h5"),
-    Backbone("ResNet50", "ResNet50", "caffe", 224, 0.749, 25.6, _KERAS_TABLE, {},
-             "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"),
-    Backbone("ConvNeXtTiny", "ConvNeXtTiny", "built-in", 224, 0.813, 28.6, _KERAS_TABLE, {},
-             "convnext_tiny_notop.h5"),
+             {"alpha": 0.25}),
+    Backbone("EfficientNetV2B0", "EfficientNetV2B0", "built-in", 224, 0.787, 7.2, _KERAS_TABLE, {}),
+    Backbone("ResNet50", "ResNet50", "caffe", 224, 0.749, 25.6, _KERAS_TABLE, {}),
+    Backbone("ConvNeXtTiny", "ConvNeXtTiny", "built-in", 224, 0.813, 28.6, _KERAS_TABLE, {}),
 )}
 
 
