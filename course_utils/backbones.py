@@ -64,8 +64,6 @@ class Backbone:
         Raises :class:`WeightsUnavailable` (with the reason and how to fix it) when the ImageNet
         weights can be neither found in the Keras cache nor downloaded.
         """
-        import keras
-
         build = getattr(keras.applications, self.constructor)
         try:
             return build(input_shape=tuple(input_shape), include_top=include_top, weights=weights,
@@ -100,8 +98,7 @@ class Backbone:
 def _is_download_failure(error: BaseException) -> bool:
     from .offline import AssetUnavailableError
 
-    text = str(error)
-    return isinstance(error, AssetUnavailableError) or "URL fetch failure" in text or "fetch failure" in text
+    return isinstance(error, AssetUnavailableError) or "fetch failure" in str(error)
 
 
 @keras.saving.register_keras_serializable(package="course_utils")

@@ -146,6 +146,20 @@ def check_batchnorm_safe(model: Any, base: Any, x: np.ndarray, y: np.ndarray) ->
     return {"bn_changed": bn_changed, "weights_changed": weights_changed}
 
 
+def _pretrained_base(model: Any, hint: str) -> Any:
+    """The pretrained base nested in ``model`` (the first sub-model with many layers); fails with ``hint``."""
+    nested = [layer for layer in model.layers if hasattr(layer, "layers") and len(layer.layers) > 20]
+    if not nested:
+        _fail(f"The model has no pretrained base inside it: {hint}.")
+    return nested[0]
+
+
+def _require_frozen(base: Any, variable: str) -> None:
+    if base.trainable_weights:
+        _fail(f"The base still has {count(base.trainable_weights):,} trainable weights: set "
+              f"{variable}.trainable = False before compile() — phase 1 trains the head only.")
+
+
 def _learning_rate(model: Any) -> float:
     import keras
 
@@ -217,16 +231,12 @@ def check_backbone_swap(model: Any, name: Any, *, original: str = "MobileNetV2")
     if not same:
         _fail(f"No layer of the model applies {name}'s contract ({backbone.contract_text}): put "
               f"backbones.get({name!r}).preprocessing() between the input and the base.")
-    nested = [layer for layer in layers if hasattr(layer, "layers") and len(layer.layers) > 20]
-    if not nested:
-        _fail("The model has no pretrained base inside it: create it with backbones.get(NAME).create(IMG_SHAPE, ...).")
-    expected_params = backbone.create(tuple(nested[0].input_shape[1:]), weights=None).count_params()
-    if nested[0].count_params() != expected_params:
-        _fail(f"The base inside the model has {nested[0].count_params():,} parameters, but {name} has "
+    base = _pretrained_base(model, "create it with backbones.get(NAME).create(IMG_SHAPE, ...)")
+    expected_params = backbone.create(tuple(base.input_shape[1:]), weights=None).count_params()
+    if base.count_params() != expected_params:
+        _fail(f"The base inside the model has {base.count_params():,} parameters, but {name} has "
               f"{expected_params:,}: create the base from the same name, backbones.get({name!r}).create(...).")
-    if nested[0].trainable_weights:
-        _fail(f"The base still has {count(nested[0].trainable_weights):,} trainable weights: set "
-              "base.trainable = False before compile() — phase 1 trains the head only.")
+    _require_frozen(base, "base")
     if tuple(model.output_shape) != (None, 1):
         _fail(f"The model's output shape is {model.output_shape}; cats vs. dogs needs one logit: Dense(1).")
     return f"Right: {name} with its own preprocessing ({backbone.contract_text}) and a frozen base."
@@ -286,13 +296,8 @@ def check_multiclass_model(model: Any, n_classes: int) -> str:
               "CategoricalCrossentropy for one-hot labels).")
     if not loss.get_config().get("from_logits"):
         _fail("The loss expects probabilities but the model outputs logits: pass from_logits=True.")
-    nested = [layer for layer in model.layers if hasattr(layer, "layers") and len(layer.layers) > 20]
-    if not nested:
-        _fail("The model has no pretrained base inside it: call base_model(x, training=False) between the "
-              "preprocessing layer and the pooling.")
+    base = _pretrained_base(model, "call base_model(x, training=False) between the preprocessing layer and the pooling")
     if not any(isinstance(layer, keras.layers.GlobalAveragePooling2D) for layer in model.layers):
         _fail("The model has no GlobalAveragePooling2D layer: pool the base's feature maps before the head.")
-    if nested[0].trainable_weights:
-        _fail(f"The base still has {count(nested[0].trainable_weights):,} trainable weights: set "
-              "base_model.trainable = False before compile() for phase 1.")
+    _require_frozen(base, "base_model")
     return f"Right: {n_classes} logits, SparseCategoricalCrossentropy(from_logits=True), frozen base."

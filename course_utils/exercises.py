@@ -92,9 +92,10 @@ def build_exercise(solution: Path) -> nbformat.NotebookNode:
             if found:  # what the cell binds before its placeholder still exists
                 prefix = cell.source.split("# YOUR CODE HERE", 1)[0]
                 indent = prefix[len(prefix.rstrip(" ")):]  # a placeholder inside a def: close the body
-                available = _names(prefix + (indent + "pass" if indent else ""))[0]
+                closed = prefix + (indent + "pass" if indent else "")
+                available = _names(closed)[0]
                 if indent:  # the function around the placeholder exists, but calling it raises
-                    available -= {_enclosing_function(prefix + indent + "pass")}
+                    available -= {_enclosing_function(closed)}
                 missing |= bound - available
             elif read & missing:
                 missing |= bound
