@@ -1,17 +1,31 @@
-"""Helpers for the course *Transfer Learning & Fine-Tuning with Keras*.
+"""Helpers for the course *Transfer Learning & Fine-Tuning with Keras*: what the lessons import.
 
-Notebooks use three things from here, and everything else is plumbing:
+Every notebook starts with :func:`setup` (profile, offline assets, seeds, a summary of the machine)
+and reports what it measured with :func:`record`.  The helpers lessons call sit beside them, one
+module per topic:
 
-- :func:`setup` — the first call of every notebook (profile, offline assets, seeds, summary);
-- :func:`record` — report a measured number to the test harness;
-- the helpers in :mod:`course_utils.data` and :mod:`course_utils.plots`.
+- :mod:`course_utils.datasets` — dataset URLs, image folders as datasets, arrays in memory, tf_flowers offline;
+- :mod:`course_utils.photos` — picking and loading photos; which ImageNet classes are cats and dogs;
+- :mod:`course_utils.heads` — small classifier heads trained on cached features;
+- :mod:`course_utils.finetune` — unfreeze the top of a base with BatchNorm frozen; block boundaries;
+- :mod:`course_utils.backbones` — pretrained networks, each with its preprocessing contract;
+- :mod:`course_utils.model_weights` — parameter counts and weight snapshots;
+- :mod:`course_utils.evaluation` — confusion matrices and the most confused pairs;
+- :mod:`course_utils.plots` — image grids, series, learning curves, confusion matrices;
+- :mod:`course_utils.exercise_checks` — the exercises' checks, each with a hint when the answer is wrong;
+- :mod:`course_utils.profiles` — the ``full``, ``ci`` and ``smoke`` sizes a notebook runs at.
+
+Two sub-packages keep the machinery out of the learner's way: :mod:`course_utils.assets` (the
+offline asset mirror, the Keras cache, the download guard, ``doctor``) and
+:mod:`course_utils.tooling` (the notebook harness, thresholds, exercise generation, the command
+line ``python -m course_utils``).
 
 Importing this package is cheap: TensorFlow is imported only when a helper needs it.
 """
 
-from .environment import setup
-from .metrics import record
+from .notebook_setup import setup
 from .profiles import PROFILES, Settings
+from .recording import record
 
 __all__ = ["setup", "record", "PROFILES", "Settings"]
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place the version is written: pyproject.toml reads it from here

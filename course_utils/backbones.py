@@ -96,7 +96,7 @@ class Backbone:
 
 
 def _is_download_failure(error: BaseException) -> bool:
-    from .offline import AssetUnavailableError
+    from .assets.download_guard import AssetUnavailableError
 
     return isinstance(error, AssetUnavailableError) or "fetch failure" in str(error)
 

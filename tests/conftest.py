@@ -7,7 +7,8 @@ import socket
 
 import pytest
 
-from course_utils import harness
+from course_utils.tooling.paths import ROOT
+from course_utils.tooling.reports import write_report
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", ""}
 
@@ -73,11 +74,11 @@ def pytest_terminal_summary(terminalreporter, config):
     if not runs:
         return
     profile = runs[0].profile
-    report = harness.write_report(runs, profile)
+    report = write_report(runs, profile)
     total = sum(run.seconds for run in runs)
     terminalreporter.section(f"notebook harness ({profile} profile)")
     for run in runs:
         note = f"  ({run.note})" if run.note else ""
         terminalreporter.write_line(f"{'ok    ' if run.ok else 'FAILED'} {run.seconds:6.0f} s  {run.notebook}{note}")
     terminalreporter.write_line(f"harness time: {total / 60:.1f} min for {len(runs)} notebook runs "
-                                f"(report: {report.relative_to(harness.ROOT)})")
+                                f"(report: {report.relative_to(ROOT)})")

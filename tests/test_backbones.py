@@ -49,7 +49,7 @@ def test_create_without_weights_builds_the_headless_base():
 def test_missing_weights_become_weights_unavailable_with_the_fix(monkeypatch):
     import keras
 
-    from course_utils.offline import AssetUnavailableError
+    from course_utils.assets.download_guard import AssetUnavailableError
 
     def offline(**kwargs):
         raise AssetUnavailableError("Keras needs 'mobilenet_2_5_224_tf_no_top.h5' ...")

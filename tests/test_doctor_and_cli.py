@@ -6,14 +6,14 @@ from collections import namedtuple
 
 import pytest
 
-from course_utils import doctor
-from course_utils.__main__ import main
+from course_utils.assets import doctor
+from course_utils.tooling.cli import main
 
 from mirrors import make_mirror
 
 
 def test_doctor_passes_on_this_environment(monkeypatch, capsys):
-    monkeypatch.setattr(doctor, "check_assets", lambda: [doctor.Finding("ok", "assets", "stub")])
+    monkeypatch.setattr(doctor, "asset_findings", lambda: [doctor.Finding("ok", "assets", "stub")])
     assert doctor.run_doctor() == 0
     out = capsys.readouterr().out
     assert "[OK  ] tensorflow" in out and "Ready for the course" in out
@@ -22,7 +22,7 @@ def test_doctor_passes_on_this_environment(monkeypatch, capsys):
 def test_low_disk_is_blocking_with_advice(monkeypatch, tmp_path):
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr(doctor.shutil, "disk_usage", lambda path: usage(10**12, 10**12, 2 * 10**8))
-    finding = doctor.check_disk(tmp_path)
+    finding = doctor.disk_finding(tmp_path)
     assert finding.level == "fail" and "free some space" in finding.message
 
 
@@ -31,22 +31,22 @@ def test_missing_package_is_blocking(monkeypatch):
         raise doctor.metadata.PackageNotFoundError(name)
 
     monkeypatch.setattr(doctor.metadata, "version", not_installed)
-    finding = doctor.check_package("tensorflow")
+    finding = doctor.package_finding("tensorflow")
     assert finding.level == "fail" and "install" in finding.message
 
 
 def test_offline_without_cache_or_mirror_is_blocking(monkeypatch, tmp_path):
     monkeypatch.delenv("COURSE_ASSETS", raising=False)
     monkeypatch.setattr(doctor, "keras_home", lambda: tmp_path)
-    monkeypatch.setattr("course_utils.offline.can_reach", lambda url, timeout=3: False)
-    findings = doctor.check_assets()
+    monkeypatch.setattr("course_utils.assets.download_guard.can_reach", lambda url, timeout=3: False)
+    findings = doctor.asset_findings()
     assert findings[-1].level == "fail" and "COURSE_ASSETS" in findings[-1].message
 
 
 def test_cli_assets_install_and_status(monkeypatch, tmp_path, capsys):
     mirror = make_mirror(tmp_path / "mirror")
     home = tmp_path / "home"
-    monkeypatch.setattr("course_utils.assets.keras_home", lambda: home)
+    monkeypatch.setattr("course_utils.assets.keras_cache.keras_home", lambda: home)
     assert main(["assets", "install", "--assets", str(mirror)]) == 0
     assert "2 copied" in capsys.readouterr().out
     assert main(["assets", "status", "--assets", str(mirror)]) == 0

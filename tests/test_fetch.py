@@ -10,9 +10,9 @@ from functools import partial
 
 import pytest
 
-from course_utils.assets import install_mirror
-from course_utils.fetch import fetch_mirror
-from course_utils.manifest import AssetEntry, AssetError, Manifest
+from course_utils.assets.fetch import fetch_mirror
+from course_utils.assets.keras_cache import install_mirror
+from course_utils.assets.manifest import AssetEntry, AssetError, Manifest
 
 PAYLOADS = {"w_no_top.h5": b"w" * 5000, "data.zip": b"z" * 123}
 

@@ -1,11 +1,11 @@
-"""course_utils helpers on tiny synthetic data: heads, features, data loading, model inspection."""
+"""course_utils helpers on tiny synthetic data: heads, datasets, photos, model weights, fine-tuning, evaluation."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from course_utils import data, features, heads, models
+from course_utils import datasets, heads, model_weights, photos
 
 
 @pytest.fixture
@@ -56,9 +56,9 @@ def test_standardize_uses_training_statistics():
 
 
 def test_image_dataset_and_materialize(photo_folder):
-    ds = features.image_dataset(photo_folder, image_size=16, batch_size=3, limit=6)
+    ds = datasets.image_dataset(photo_folder, image_size=16, batch_size=3, limit=6)
     assert ds.class_names == ["blue", "red"]
-    images, labels = features.materialize(ds)
+    images, labels = datasets.materialize(ds)
     assert images.shape == (6, 16, 16, 3) and images.dtype == np.uint8
     # labels follow the folders: red images (label 1) have their energy in channel 0, blue in channel 2
     means = images.reshape(len(images), -1, 3).mean(axis=1)
@@ -67,33 +67,33 @@ def test_image_dataset_and_materialize(photo_folder):
 
 def test_image_dataset_missing_folder_says_what_to_run(tmp_path):
     with pytest.raises(FileNotFoundError, match="get_file"):
-        features.image_dataset(tmp_path / "nope", 16, 4)
+        datasets.image_dataset(tmp_path / "nope", 16, 4)
 
 
 def test_sample_files_is_reproducible_and_load_images_names_bad_files(photo_folder):
-    assert data.sample_files(photo_folder / "red", 2, seed=1) == data.sample_files(photo_folder / "red", 2, seed=1)
-    assert data.load_images(data.sample_files(photo_folder / "red", 2), size=8).shape == (2, 8, 8, 3)
+    assert photos.sample_files(photo_folder / "red", 2, seed=1) == photos.sample_files(photo_folder / "red", 2, seed=1)
+    assert photos.load_images(photos.sample_files(photo_folder / "red", 2), size=8).shape == (2, 8, 8, 3)
     broken = photo_folder / "red" / "broken.jpg"
     broken.write_bytes(b"not a jpeg")
     with pytest.raises(ValueError, match="broken.jpg"):
-        data.load_images([broken], size=8)
+        photos.load_images([broken], size=8)
     with pytest.raises(FileNotFoundError, match="No images"):
-        data.image_files(photo_folder / "missing")
+        photos.image_files(photo_folder / "missing")
 
 
 def test_species_of():
-    assert data.species_of(207) == "dog" and data.species_of(281) == "cat" and data.species_of(985) is None
+    assert photos.species_of(207) == "dog" and photos.species_of(281) == "cat" and photos.species_of(985) is None
 
 
 def test_param_counts_and_weight_snapshots():
     import keras
 
     model = keras.Sequential([keras.Input((4,)), keras.layers.BatchNormalization(), keras.layers.Dense(1)])
-    assert models.param_counts(model).splitlines() == [
+    assert model_weights.param_counts(model).splitlines() == [
         "Total params: 21", "Trainable params: 13", "Non-trainable params: 8"]
-    before = models.snapshot(model.weights)
+    before = model_weights.snapshot(model.weights)
     model.layers[-1].kernel.assign(np.ones((4, 1)))
-    assert models.changed(before, model.weights) == 1
+    assert model_weights.changed(before, model.weights) == 1
 
 
 def _tiny_base():

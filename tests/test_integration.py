@@ -21,8 +21,9 @@ import course_utils
 course_utils.setup("smoke", quiet=True)
 import keras, numpy as np
 from keras.applications.mobilenet_v2 import MobileNetV2, decode_predictions, preprocess_input
-from course_utils.data import CATS_AND_DOGS_URL, species_of
-from course_utils.offline import AssetUnavailableError, can_reach
+from course_utils.assets.download_guard import AssetUnavailableError, can_reach
+from course_utils.datasets import CATS_AND_DOGS_URL
+from course_utils.photos import species_of
 
 base = keras.applications.MobileNetV2(input_shape=(160, 160, 3), include_top=False, weights="imagenet")
 root = Path(keras.utils.get_file("cats_and_dogs_filtered.zip", origin=CATS_AND_DOGS_URL, extract=True))

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from course_utils import harness
-from course_utils.thresholds import Thresholds
+from course_utils.tooling import harness
+from course_utils.tooling.paths import EXERCISES, ROOT, THRESHOLDS_FILE, course_notebooks, notebook_key
+from course_utils.tooling.thresholds import Thresholds
 
-NOTEBOOKS = harness.course_notebooks()
+NOTEBOOKS = course_notebooks()
 # A training notebook whose accuracy checks must fail when its network starts from random weights.
-NEGATIVE_CONTROL = harness.ROOT / "notebooks" / "02_include_top_surgery.ipynb"
+NEGATIVE_CONTROL = ROOT / "notebooks" / "02_include_top_surgery.ipynb"
 
 pytestmark = pytest.mark.notebooks
 
@@ -32,8 +33,8 @@ def test_thresholds_fail_on_a_model_that_learned_nothing(request):
     run = harness.execute(NEGATIVE_CONTROL, "ci", parameters={"WEIGHTS": None}, tag=".random-weights")
     request.config._course_runs.append(run)
     assert run.error is None, run.failure_report()
-    key = Thresholds.key_for(NEGATIVE_CONTROL, harness.ROOT)
-    limits = Thresholds.load(harness.THRESHOLDS_FILE).for_notebook(key, "ci")
+    key = notebook_key(NEGATIVE_CONTROL)
+    limits = Thresholds.load(THRESHOLDS_FILE).for_notebook(key, "ci")
     assert limits.checks, "the negative control needs accuracy checks to defeat"
     results = [check.evaluate(run.metrics) for check in limits.checks]
     passed = [explanation for ok, explanation in results if ok]
@@ -55,7 +56,7 @@ def test_exercises_run_under_nbval(tmp_path):
     import sys
     import time
 
-    from course_utils.exercises import EXERCISES, nbval_copy
+    from exercise_probes import nbval_copy
 
     exercises = sorted(EXERCISES.glob("*.ipynb"))
     assert exercises, "no exercises: run `python -m course_utils exercises build`"

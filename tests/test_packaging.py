@@ -7,7 +7,7 @@ import sys
 
 import yaml
 
-from course_utils.harness import ROOT
+from course_utils.tooling.paths import ROOT
 
 if sys.version_info >= (3, 11):
     import tomllib

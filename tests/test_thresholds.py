@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from course_utils import harness
-from course_utils.thresholds import Check, ThresholdError, Thresholds
+from course_utils.tooling.paths import ROOT, THRESHOLDS_FILE, course_notebooks, notebook_key
+from course_utils.tooling.thresholds import Check, ThresholdError, Thresholds
 
 
 def test_lower_bound_and_relation():
@@ -28,11 +28,11 @@ def test_malformed_checks_are_rejected(expr):
 
 
 def test_the_thresholds_file_parses_and_covers_every_notebook():
-    thresholds = Thresholds.load(harness.THRESHOLDS_FILE)
-    for notebook in harness.course_notebooks():
-        key = Thresholds.key_for(notebook, harness.ROOT)
+    thresholds = Thresholds.load(THRESHOLDS_FILE)
+    for notebook in course_notebooks():
+        key = notebook_key(notebook)
         limits = thresholds.for_notebook(key, "ci")
-        assert limits is not None, f"{key} has no ci section in {harness.THRESHOLDS_FILE}"
+        assert limits is not None, f"{key} has no ci section in {THRESHOLDS_FILE}"
         for check in limits.checks:
             assert check.measured, f"{key}: '{check.expr}' must say what was measured when it was set"
 
@@ -44,9 +44,9 @@ def test_ci_budget_fits_twenty_six_minutes():
     """
     from test_notebooks import NEGATIVE_CONTROL
 
-    thresholds = Thresholds.load(harness.THRESHOLDS_FILE)
-    runs = harness.course_notebooks() + [NEGATIVE_CONTROL]
-    budget = sum(thresholds.for_notebook(Thresholds.key_for(nb, harness.ROOT), "ci").timeout_s for nb in runs)
+    thresholds = Thresholds.load(THRESHOLDS_FILE)
+    runs = course_notebooks() + [NEGATIVE_CONTROL]
+    budget = sum(thresholds.for_notebook(notebook_key(nb), "ci").timeout_s for nb in runs)
     assert budget <= 26 * 60, f"the ci caps add up to {budget / 60:.1f} min"
 
 

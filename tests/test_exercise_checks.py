@@ -1,83 +1,11 @@
-"""Exercises are generated from solutions; checks accept right answers and explain wrong ones."""
+"""Each exercise check accepts a right answer and explains what is wrong with a wrong one."""
 
 from __future__ import annotations
 
 import numpy as np
-import nbformat
 import pytest
 
-from course_utils import checks, exercises
-
-
-def test_committed_exercises_match_the_generator():
-    for path, text in exercises.build_all(write=False).items():
-        assert path.is_file(), f"{path.name} missing: run 'python -m course_utils exercises build'"
-        assert path.read_text(encoding="utf-8") == text, (
-            f"{path.name} differs from what its solution generates: edit solutions/{path.name}, then "
-            "run 'python -m course_utils exercises build'")
-
-
-def test_every_exercise_has_a_placeholder_that_raises():
-    for path, text in exercises.build_all(write=False).items():
-        nb = nbformat.reads(text, as_version=4)
-        placeholders = [c for c in nb.cells if "raise NotImplementedError(" in c.source]
-        assert placeholders and all(exercises.cell_role(c) for c in placeholders), path.name
-        check_cells = [c for c in nb.cells if c.cell_type == "code" and "checks.check_" in c.source]
-        assert check_cells and all(exercises.cell_role(c) == "check" for c in check_cells), path.name
-        assert "# BEGIN SOLUTION" not in text and "# END SOLUTION" not in text
-
-
-def _solution(tmp_path):
-    cells = [nbformat.v4.new_code_cell("PROFILE = 'full'"),
-             nbformat.v4.new_code_cell("import math\nbase = 1\n# BEGIN SOLUTION: set answer\nanswer = base + 1\n"
-                                       "# END SOLUTION\nmodel = answer * 2"),
-             nbformat.v4.new_code_cell("print(checks.check_answer(answer))"),
-             nbformat.v4.new_code_cell("report = model + 1"),
-             nbformat.v4.new_code_cell("print(report)"),
-             nbformat.v4.new_code_cell("print(math.pi, base)")]
-    cells[0].metadata["tags"] = ["parameters"]
-    path = tmp_path / "09_demo.ipynb"
-    nb = nbformat.v4.new_notebook()
-    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-                   "language_info": {"name": "python"}}
-    nb.cells = cells
-    nbformat.write(nb, path)
-    return path
-
-
-def test_cells_that_need_the_answer_are_tagged_and_the_rest_run(tmp_path):
-    nb = exercises.build_exercise(_solution(tmp_path))
-    roles = [exercises.cell_role(c) for c in nb.cells]
-    # math and base are bound before the placeholder, so the last cell runs in the exercise.
-    assert roles == [None, "placeholder", "check", "dependent", "dependent", None]
-
-
-def test_nbval_copy_probes_placeholders_and_checks(tmp_path):
-    exercise = tmp_path / "exercise.ipynb"
-    nbformat.write(exercises.build_exercise(_solution(tmp_path)), exercise)
-    copy = nbformat.read(exercises.nbval_copy(exercise, tmp_path / "copy" / "e.ipynb", {"PROFILE": "smoke"}), 4)
-    sources = [c.source for c in copy.cells]
-    assert any("PROFILE = \"smoke\"" in s for s in sources)  # papermill's injected parameters
-    probes = [s for s in sources if s.startswith("# harness probe") and "assert" in s]
-    assert sum(s.startswith("# harness probe") for s in sources) == 3  # with the reset before the check
-    assert len(probes) == 2 and "'Exercise 09: set answer' in str(_error)" in probes[0]
-    assert "_error is not None" in probes[1]
-    namespace: dict = {}
-    import sys
-    sys.last_value = NotImplementedError("Exercise 09: set answer")
-    exec(probes[0], namespace)  # passes: the placeholder failed with its task
-    with pytest.raises(AssertionError, match="expected the check cell to fail"):
-        exec(probes[1], namespace)  # sys.last_value was reset: "the check passed" must fail
-
-
-def test_solution_regions_become_placeholders_with_the_task():
-    source = "x = 1\n    # BEGIN SOLUTION: compute y\n    y = x + 1\n    # END SOLUTION\nprint(y)"
-    out, found = exercises.exercise_source(source, "Exercise 09")
-    assert found
-    assert "y = x + 1" not in out
-    assert "    raise NotImplementedError('Exercise 09: compute y')" in out
-    with pytest.raises(ValueError, match="without END"):
-        exercises.exercise_source("# BEGIN SOLUTION\nx", "Exercise 09")
+from course_utils import exercise_checks
 
 
 TAPS = ["block_6", "block_13", "block_16", "out_relu"]
@@ -85,13 +13,13 @@ ACC = [0.70, 0.91, 0.95, 0.96]
 
 
 def test_shallowest_layer_check():
-    assert "block_13" in checks.check_shallowest_layer("block_13", TAPS, ACC, 0.9)
-    with pytest.raises(checks.CheckFailed, match="comes earlier"):
-        checks.check_shallowest_layer("out_relu", TAPS, ACC, 0.9)
-    with pytest.raises(checks.CheckFailed, match="below the target"):
-        checks.check_shallowest_layer("block_6", TAPS, ACC, 0.9)
-    with pytest.raises(checks.CheckFailed, match="a string"):
-        checks.check_shallowest_layer(1, TAPS, ACC, 0.9)
+    assert "block_13" in exercise_checks.check_shallowest_layer("block_13", TAPS, ACC, 0.9)
+    with pytest.raises(exercise_checks.CheckFailed, match="comes earlier"):
+        exercise_checks.check_shallowest_layer("out_relu", TAPS, ACC, 0.9)
+    with pytest.raises(exercise_checks.CheckFailed, match="below the target"):
+        exercise_checks.check_shallowest_layer("block_6", TAPS, ACC, 0.9)
+    with pytest.raises(exercise_checks.CheckFailed, match="a string"):
+        exercise_checks.check_shallowest_layer(1, TAPS, ACC, 0.9)
 
 
 def _pooled_model(frozen=True, pooling="avg", extra_dense=False):
@@ -110,30 +38,30 @@ def _pooled_model(frozen=True, pooling="avg", extra_dense=False):
 
 
 def test_pooled_model_check_accepts_the_right_model_and_explains_wrong_ones():
-    assert "1,281 trainable" in checks.check_pooled_model(_pooled_model())
-    with pytest.raises(checks.CheckFailed, match="base.trainable = False"):
-        checks.check_pooled_model(_pooled_model(frozen=False))
-    with pytest.raises(checks.CheckFailed, match='pooling="avg"'):
-        checks.check_pooled_model(_pooled_model(pooling=None))
-    with pytest.raises(checks.CheckFailed, match="extra layer"):
-        checks.check_pooled_model(_pooled_model(extra_dense=True))
-    with pytest.raises(checks.CheckFailed, match="keras.Model"):
-        checks.check_pooled_model("model")
+    assert "1,281 trainable" in exercise_checks.check_pooled_model(_pooled_model())
+    with pytest.raises(exercise_checks.CheckFailed, match="base.trainable = False"):
+        exercise_checks.check_pooled_model(_pooled_model(frozen=False))
+    with pytest.raises(exercise_checks.CheckFailed, match='pooling="avg"'):
+        exercise_checks.check_pooled_model(_pooled_model(pooling=None))
+    with pytest.raises(exercise_checks.CheckFailed, match="extra layer"):
+        exercise_checks.check_pooled_model(_pooled_model(extra_dense=True))
+    with pytest.raises(exercise_checks.CheckFailed, match="keras.Model"):
+        exercise_checks.check_pooled_model("model")
 
 
 def test_contracts_check():
     import keras
 
     right = {name: getattr(keras.applications, module).preprocess_input
-             for name, (module, _) in checks.CONTRACTS.items()}
-    assert "all 4" in checks.check_contracts(right)
-    assert len(checks.contracts_matching(right)) == 4
+             for name, (module, _) in exercise_checks.CONTRACTS.items()}
+    assert "all 4" in exercise_checks.check_contracts(right)
+    assert len(exercise_checks.contracts_matching(right)) == 4
     wrong = {**right, "ResNet50": keras.applications.mobilenet_v2.preprocess_input}
-    with pytest.raises(checks.CheckFailed, match="resnet50.preprocess_input"):
-        checks.check_contracts(wrong)
-    assert "ResNet50" not in checks.contracts_matching(wrong)
-    with pytest.raises(checks.CheckFailed, match="No choice yet"):
-        checks.check_contracts({"MobileNetV2": right["MobileNetV2"]})
+    with pytest.raises(exercise_checks.CheckFailed, match="resnet50.preprocess_input"):
+        exercise_checks.check_contracts(wrong)
+    assert "ResNet50" not in exercise_checks.contracts_matching(wrong)
+    with pytest.raises(exercise_checks.CheckFailed, match="No choice yet"):
+        exercise_checks.check_contracts({"MobileNetV2": right["MobileNetV2"]})
 
 
 def _bn_setup(freeze_bn: bool, compile_model: bool = True, unfreeze: bool = True):
@@ -155,13 +83,13 @@ def _bn_setup(freeze_bn: bool, compile_model: bool = True, unfreeze: bool = True
 
 
 def test_batchnorm_check():
-    assert checks.check_batchnorm_safe(*_bn_setup(freeze_bn=True))["bn_changed"] == 0
-    with pytest.raises(checks.CheckFailed, match="BatchNorm layer"):
-        checks.check_batchnorm_safe(*_bn_setup(freeze_bn=False))
-    with pytest.raises(checks.CheckFailed, match="not compiled"):
-        checks.check_batchnorm_safe(*_bn_setup(freeze_bn=True, compile_model=False))
-    with pytest.raises(checks.CheckFailed, match="Nothing in the base is trainable"):
-        checks.check_batchnorm_safe(*_bn_setup(freeze_bn=True, unfreeze=False))
+    assert exercise_checks.check_batchnorm_safe(*_bn_setup(freeze_bn=True))["bn_changed"] == 0
+    with pytest.raises(exercise_checks.CheckFailed, match="BatchNorm layer"):
+        exercise_checks.check_batchnorm_safe(*_bn_setup(freeze_bn=False))
+    with pytest.raises(exercise_checks.CheckFailed, match="not compiled"):
+        exercise_checks.check_batchnorm_safe(*_bn_setup(freeze_bn=True, compile_model=False))
+    with pytest.raises(exercise_checks.CheckFailed, match="Nothing in the base is trainable"):
+        exercise_checks.check_batchnorm_safe(*_bn_setup(freeze_bn=True, unfreeze=False))
 
 
 def _mobilenet_v2(size: int = 32):
@@ -180,7 +108,7 @@ def _compiled(base, learning_rate: float):
 
 
 def test_fine_tune_setup_check():
-    from course_utils.checks import CheckFailed, check_fine_tune_setup
+    from course_utils.exercise_checks import CheckFailed, check_fine_tune_setup
     from course_utils.finetune import unfreeze_top
 
     base = _mobilenet_v2()
@@ -216,7 +144,7 @@ def test_backbone_swap_check():
     import keras
 
     from course_utils import backbones
-    from course_utils.checks import CheckFailed, check_backbone_swap
+    from course_utils.exercise_checks import CheckFailed, check_backbone_swap
 
     def build(name, preprocess=True, frozen=True, outputs=1):
         backbone = backbones.get(name)
@@ -246,7 +174,7 @@ def test_grayscale_pipeline_check():
     import tensorflow as tf
     from keras.applications.mobilenet_v2 import preprocess_input
 
-    from course_utils.checks import CheckFailed, check_grayscale_pipeline
+    from course_utils.exercise_checks import CheckFailed, check_grayscale_pipeline
 
     def right(images):
         x = tf.image.resize(tf.convert_to_tensor(images[..., None], tf.float32), (96, 96))
@@ -266,7 +194,7 @@ def test_grayscale_pipeline_check():
 def test_multiclass_model_check():
     import keras
 
-    from course_utils.checks import CheckFailed, check_multiclass_model
+    from course_utils.exercise_checks import CheckFailed, check_multiclass_model
 
     def build(units=5, activation=None, loss=None, frozen=True, compiled=True):
         base = keras.applications.MobileNet(input_shape=(32, 32, 3), include_top=False, weights=None, alpha=0.25)

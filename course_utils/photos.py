@@ -1,4 +1,4 @@
-"""Small data helpers: picking and loading photos, ImageNet class groups.
+"""Photos: picking and loading image files, and which ImageNet classes are cats and dogs.
 
 The lessons keep the canonical download calls (``keras.utils.get_file(...)``) in view; these
 helpers only do the bookkeeping around them.
@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-
-from .catalog import CATS_AND_DOGS_URL, FLOWERS_URL  # noqa: F401  (re-exported for the notebooks)
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 

@@ -9,16 +9,16 @@ the cell is tagged ``raises-exception``.  Cells tagged ``solution-only`` are lef
 from __future__ import annotations
 
 import ast
+import json
 import re
 from pathlib import Path
 
 import nbformat
 
-from .harness import ROOT
+from .paths import EXERCISES, SOLUTIONS
 
 BEGIN = re.compile(r"^(?P<indent>\s*)# BEGIN SOLUTION(?::\s*(?P<task>.*))?$")
 END = re.compile(r"^\s*# END SOLUTION\s*$")
-SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
 
 
 def exercise_source(source: str, label: str) -> tuple[str, bool]:
@@ -32,7 +32,7 @@ def exercise_source(source: str, label: str) -> tuple[str, bool]:
             inside, found = True, True
             indent, task = begin["indent"], (begin["task"] or "write this part").strip()
             out.append(f"{indent}# YOUR CODE HERE: {task}")
-            out.append(f"{indent}raise NotImplementedError({f'{label}: {task}'!r})")
+            out.append(f"{indent}raise NotImplementedError({json.dumps(f'{label}: {task}', ensure_ascii=False)})")
         elif END.match(line):
             if not inside:
                 raise ValueError(f"{label}: # END SOLUTION without BEGIN")
@@ -107,61 +107,19 @@ def build_exercise(solution: Path) -> nbformat.NotebookNode:
     return nb
 
 
-def cell_role(cell) -> str | None:
-    """``"placeholder"``, ``"check"`` (a cell that calls ``checks.check_*`` and cannot pass yet),
-    ``"dependent"`` (another cell that needs the learner's answer), or None."""
-    if cell.cell_type != "code" or "raises-exception" not in cell.metadata.get("tags", []):
-        return None
-    if re.search(r"^raise NotImplementedError\(", cell.source, re.MULTILINE):
-        return "placeholder"  # at the top level of the cell: running the cell raises
-    if "raise NotImplementedError(" in cell.source:
-        return "dependent"  # inside a function: calling it raises, in a later (check) cell
-    return "check" if "checks.check_" in cell.source else "dependent"
+def build_all(write: bool = True, solutions: Path = SOLUTIONS, exercises: Path = EXERCISES) -> dict[Path, str]:
+    """Generate every exercise from ``solutions/``; returns {exercise path: notebook text}.
 
-
-def _probe(role: str, message: str) -> str:
-    if role == "placeholder":
-        condition = f"isinstance(_error, NotImplementedError) and {message!r} in str(_error)"
-        expected = f"the placeholder to raise NotImplementedError({message!r})"
-    else:
-        condition = "_error is not None"
-        expected = "the check cell to fail while the learner's part is a placeholder"
-    return ("# harness probe (not part of the exercise)\n"
-            "import sys\n"
-            "_error, sys.last_value = getattr(sys, 'last_value', None), None\n"
-            f"assert {condition}, 'expected ' + {expected!r} + ', got: ' + repr(_error)")
-
-
-def nbval_copy(exercise: Path, target: Path, parameters: dict) -> Path:
-    """A copy of ``exercise`` for nbval: ``parameters`` injected, and after every placeholder and
-    check cell a probe cell asserting that it failed the way it must (nbval's ``raises-exception``
-    alone only tolerates an error; it does not require one)."""
-    from papermill.iorw import load_notebook_node
-    from papermill.parameterize import parameterize_notebook
-
-    nb = parameterize_notebook(load_notebook_node(str(exercise)), parameters)
-    cells = []
-    for cell in nb.cells:
-        role = cell_role(cell)
-        if role == "check":  # forget any earlier error, so that only this cell's failure counts
-            cells.append(nbformat.v4.new_code_cell("# harness probe (not part of the exercise)\n"
-                                                   "import sys\nsys.last_value = None"))
-        cells.append(cell)
-        if role in ("placeholder", "check"):
-            message = re.search(r"raise NotImplementedError\((['\"])(.*?)\1\)", cell.source)
-            cells.append(nbformat.v4.new_code_cell(_probe(role, message.group(2) if message else "")))
-    nb.cells = cells
-    target.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, target)
-    return target
-
-
-def build_all(write: bool = True) -> dict[Path, str]:
-    """Generate every exercise from ``solutions/``; returns {exercise path: notebook text}."""
+    Raises ``FileNotFoundError`` when there is no solution to build from.
+    """
+    found = sorted(solutions.glob("*.ipynb"))
+    if not found:
+        raise FileNotFoundError(f"No solution notebooks in {solutions}: exercises are generated from them. "
+                                "Run this from a complete clone of the course.")
     result = {}
-    for solution in sorted(SOLUTIONS.glob("*.ipynb")):
+    for solution in found:
         text = nbformat.writes(build_exercise(solution)) + "\n"
-        target = EXERCISES / solution.name
+        target = exercises / solution.name
         result[target] = text
         if write:
             target.write_text(text, encoding="utf-8")

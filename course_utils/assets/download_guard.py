@@ -18,7 +18,7 @@ import urllib.request
 from pathlib import Path
 from typing import Callable
 
-from .assets import ENV_VAR
+from .keras_cache import ENV_VAR
 
 PROBE_TIMEOUT_S = 3.0
 

@@ -13,7 +13,7 @@ import re
 from numbers import Real
 from pathlib import Path
 
-from .manifest import write_text_atomic
+from .assets.manifest import write_text_atomic
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _sink: Path | None = None

@@ -1,8 +1,10 @@
-"""Image datasets of a profile's size, and features extracted from them once.
+"""The lessons' datasets: where they come from, image folders as ``tf.data`` datasets, arrays in memory.
 
-Training a head on a frozen base does not need the base in the training loop: run every image
-through the base once, keep the features, and train the head on those (seconds instead of
-minutes on a CPU).  These helpers do the bookkeeping; the lessons build the models.
+- ``CATS_AND_DOGS_URL`` and ``FLOWERS_URL``: the archives lessons pass to ``keras.utils.get_file``;
+- :func:`prepare_tf_flowers`: makes the canonical ``tfds.load("tf_flowers")`` work offline;
+- :func:`image_dataset`, :func:`materialize`, :func:`fixed_order`, :func:`dataset_labels`.
+
+Pixels stay in [0, 255]: preprocessing belongs to the model (lesson 03).
 """
 
 from __future__ import annotations
@@ -12,7 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .assets.catalog import CATS_AND_DOGS_URL, FLOWERS_URL
+from .assets.tfds_flowers import prepare_tf_flowers
 from .profiles import DEFAULT_SEED
+
+__all__ = ["CATS_AND_DOGS_URL", "FLOWERS_URL", "prepare_tf_flowers", "image_dataset", "materialize",
+           "fixed_order", "dataset_labels"]
 
 
 def image_dataset(directory: str | Path, image_size: int, batch_size: int, limit: int | None = None,

@@ -8,13 +8,15 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .assets import ENV_VAR, keras_home, mirror_location
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+
 from .catalog import course_catalog
+from .keras_cache import ENV_VAR, keras_home, mirror_location
 from .manifest import AssetError
 
-# Versions the course is measured on; pyproject.toml bounds the install the same way.
-SUPPORTED_PYTHON = ((3, 10), (3, 13))
-TESTED = {"tensorflow": ("2.18", "2.22"), "keras": ("3.8", "3.16")}
+DISTRIBUTION = "course-utils"  # the name pyproject.toml gives the course's package
+PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 ESSENTIAL_FILES = ("mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5",
                    "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5",
                    "imagenet_class_index.json", "cats_and_dogs_filtered.zip")
@@ -32,35 +34,53 @@ class Finding:
         return f"[{self.level.upper():4}] {self.topic}: {self.message}"
 
 
-def _version_tuple(text: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in text.split(".")[:2] if part.isdigit())
+def declared_bounds() -> tuple[SpecifierSet, dict[str, SpecifierSet]]:
+    """The Python versions and dependency bounds the course declares, read from one source.
+
+    That source is ``pyproject.toml``: through the installed package's metadata, or, when the
+    package is not installed (a plain clone), from the file itself.
+    """
+    try:
+        python = metadata.metadata(DISTRIBUTION)["Requires-Python"] or ""
+        requirements = metadata.requires(DISTRIBUTION) or []
+    except metadata.PackageNotFoundError:
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # pragma: no cover
+            import tomli as tomllib
+        project = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]
+        python, requirements = project.get("requires-python", ""), project.get("dependencies", [])
+    bounds = {}
+    for text in requirements:
+        requirement = Requirement(text)
+        bounds[requirement.name.lower()] = requirement.specifier
+    return SpecifierSet(python), bounds
 
 
-def check_python() -> Finding:
-    low, high = SUPPORTED_PYTHON
-    here = sys.version_info[:2]
-    version = ".".join(map(str, here))
-    if low <= here <= high:
+def python_finding() -> Finding:
+    supported, _ = declared_bounds()
+    version = ".".join(map(str, sys.version_info[:3]))
+    if supported.contains(version):
         return Finding("ok", "python", version)
-    return Finding("fail", "python", f"{version} is outside {low[0]}.{low[1]}–{high[0]}.{high[1]}, "
-                   "which TensorFlow supports; create the virtual environment with a supported Python")
+    return Finding("fail", "python", f"{version} is outside {supported}, which TensorFlow supports; "
+                   "create the virtual environment with a supported Python")
 
 
-def check_package(name: str) -> Finding:
+def package_finding(name: str) -> Finding:
     try:
         version = metadata.version(name)
     except metadata.PackageNotFoundError:
         return Finding("fail", name, f"not installed — {INSTALL_HINT}")
-    low, high = TESTED[name]
     if name == "keras" and not version.startswith("3."):
         return Finding("fail", name, f"{version} installed; the course needs Keras 3 — {INSTALL_HINT}")
-    if not _version_tuple(low) <= _version_tuple(version) < _version_tuple(high):
-        return Finding("warn", name, f"{version} is outside the tested range [{low}, {high}); "
+    tested = declared_bounds()[1].get(name, SpecifierSet())
+    if not tested.contains(version, prereleases=True):
+        return Finding("warn", name, f"{version} is outside the tested range {tested}; "
                        "lessons may run but measured numbers can differ")
     return Finding("ok", name, version)
 
 
-def check_kernel() -> Finding:
+def kernel_finding() -> Finding:
     try:
         from jupyter_client.kernelspec import KernelSpecManager
     except ImportError:
@@ -72,8 +92,8 @@ def check_kernel() -> Finding:
                    "'python -m ipykernel install --sys-prefix' inside the course's environment")
 
 
-def check_assets() -> list[Finding]:
-    from .offline import can_reach
+def asset_findings() -> list[Finding]:
+    from .download_guard import can_reach
 
     try:
         mirror = mirror_location()
@@ -97,7 +117,7 @@ def check_assets() -> list[Finding]:
     return findings
 
 
-def check_disk(path: Path | None = None) -> Finding:
+def disk_finding(path: Path | None = None) -> Finding:
     path = path or keras_home()
     free_gb = shutil.disk_usage(path).free / 1e9
     if free_gb < MIN_FREE_GB:
@@ -109,9 +129,9 @@ def check_disk(path: Path | None = None) -> Finding:
 
 
 def diagnose() -> list[Finding]:
-    """Run every check; blocking problems have level ``fail``."""
-    return [check_python(), check_package("tensorflow"), check_package("keras"), check_kernel(),
-            *check_assets(), check_disk()]
+    """Every finding about this machine; blocking problems have level ``fail``."""
+    return [python_finding(), package_finding("tensorflow"), package_finding("keras"), kernel_finding(),
+            *asset_findings(), disk_finding()]
 
 
 def run_doctor() -> int:

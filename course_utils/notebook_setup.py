@@ -1,4 +1,4 @@
-"""``setup()``: the one call at the top of every notebook."""
+"""``setup()``: the one call at the top of every notebook, and ``status_report()``: what it installed."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from .assets import asset_status, install_mirror, keras_home, mirror_location
-from .metrics import set_metrics_path
+from .assets.keras_cache import asset_status, install_mirror, keras_home, mirror_location, status_report
 from .profiles import DEFAULT_SEED, Settings
+from .recording import set_metrics_path
+
+__all__ = ["setup", "environment_summary", "status_report"]
 
 
 def setup(profile: str = "full", *, seed: int = DEFAULT_SEED, metrics_path: str | Path | None = None,
@@ -28,7 +30,7 @@ def setup(profile: str = "full", *, seed: int = DEFAULT_SEED, metrics_path: str 
 
     import keras
 
-    from .offline import install_download_guard
+    from .assets.download_guard import install_download_guard
 
     install_download_guard()
     keras.utils.set_random_seed(seed)

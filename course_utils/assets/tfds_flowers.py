@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .assets import keras_home
+from .keras_cache import keras_home
 
 #: The URL the TFDS tf_flowers builder downloads (see its dataset_builder.py).
 TFDS_FLOWERS_URL = "http://download.tensorflow.org/example_images/flower_photos.tgz"

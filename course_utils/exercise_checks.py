@@ -10,7 +10,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .models import count
+from .model_weights import count
 
 MOBILENET_V2_PARAMS = 2_257_984
 POOLED_HEAD_PARAMS = 1_281
@@ -124,7 +124,7 @@ def check_batchnorm_safe(model: Any, base: Any, x: np.ndarray, y: np.ndarray) ->
     """Exercise 04: one training epoch on ``(x, y)`` must move the base's unfrozen weights but no
     BatchNorm statistic.  Returns the counts it measured (``bn_changed``, ``weights_changed``)."""
     from .finetune import batchnorm_statistics, is_batchnorm, statistics_drift
-    from .models import changed, snapshot
+    from .model_weights import changed, snapshot
 
     if not getattr(model, "compiled", False):
         _fail("The model is not compiled: call model.compile(...) after changing what is trainable.")

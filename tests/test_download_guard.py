@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from course_utils import offline
+from course_utils.assets import download_guard as offline
 
 
 def closed_port() -> int:

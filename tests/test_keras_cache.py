@@ -6,9 +6,9 @@ import os
 
 import pytest
 
-from course_utils import assets
-from course_utils.assets import asset_status, install_mirror, mirror_location, status_report
-from course_utils.manifest import AssetError, Manifest
+from course_utils.assets import keras_cache
+from course_utils.assets.keras_cache import asset_status, install_mirror, mirror_location, status_report
+from course_utils.assets.manifest import AssetError, Manifest
 
 from mirrors import make_mirror
 
@@ -36,7 +36,7 @@ def test_second_install_is_a_no_op_without_rehashing(mirror, tmp_path, monkeypat
     def no_hashing(path):
         raise AssertionError(f"re-hashed {path}")
 
-    monkeypatch.setattr(assets, "sha256_of", no_hashing)
+    monkeypatch.setattr(keras_cache, "sha256_of", no_hashing)
     report = install_mirror(mirror, home)
     assert report.changed == 0 and len(report.up_to_date) == 4
 
@@ -112,7 +112,7 @@ def test_a_folder_without_manifest_is_explained(tmp_path):
 
 def test_status_reports_missing_installed_and_aliases(mirror, tmp_path, monkeypatch):
     home = tmp_path / "keras_home"
-    monkeypatch.setattr(assets, "keras_home", lambda: home)
+    monkeypatch.setattr(keras_cache, "keras_home", lambda: home)
     before = status_report(mirror)
     assert "missing" in before and "assets install" in before
     install_mirror(mirror, home)
@@ -134,7 +134,7 @@ def test_installed_files_are_readable_by_others(mirror, tmp_path):
 def test_a_damaged_state_file_only_costs_a_rehash(mirror, tmp_path):
     home = tmp_path / "keras_home"
     install_mirror(mirror, home)
-    (home / assets.STATE_NAME).write_text("[]")
+    (home / keras_cache.STATE_NAME).write_text("[]")
     report = install_mirror(mirror, home)
     assert report.changed == 0 and len(report.up_to_date) == 4
 

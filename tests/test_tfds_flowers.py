@@ -7,7 +7,7 @@ import tarfile
 
 import numpy as np
 
-from course_utils import tfds_offline
+from course_utils.assets import tfds_flowers
 
 CLASSES = ("daisy", "dandelion", "roses", "sunflowers", "tulips")
 
@@ -32,16 +32,16 @@ def test_prepare_then_the_canonical_load_works_without_network(tmp_path):
     import tensorflow_datasets as tfds
 
     archive = _tiny_archive(tmp_path / "flower_photos.tgz")
-    summary = tfds_offline.prepare_tf_flowers(data_dir=tmp_path / "tfds", archive=archive)
+    summary = tfds_flowers.prepare_tf_flowers(data_dir=tmp_path / "tfds", archive=archive)
     assert "10 photos (prepared from" in summary and "official archive has 3,670" in summary
     train, val = tfds.load("tf_flowers", split=["train[:80%]", "train[80%:]"], as_supervised=True,
                            data_dir=str(tmp_path / "tfds"))
     labels = sorted(int(label) for _, label in train.concatenate(val))
     assert len(labels) == 10 and set(labels) == set(range(5))
-    again = tfds_offline.prepare_tf_flowers(data_dir=tmp_path / "tfds", archive=archive)
+    again = tfds_flowers.prepare_tf_flowers(data_dir=tmp_path / "tfds", archive=archive)
     assert "already prepared" in again
 
 
 def test_without_an_archive_it_says_what_will_happen(tmp_path):
-    summary = tfds_offline.prepare_tf_flowers(data_dir=tmp_path / "tfds", archive=tmp_path / "missing.tgz")
+    summary = tfds_flowers.prepare_tf_flowers(data_dir=tmp_path / "tfds", archive=tmp_path / "missing.tgz")
     assert "does not exist" in summary and "COURSE_ASSETS" in summary

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from course_utils import metrics
+from course_utils import recording
 from course_utils.profiles import KNOBS, PROFILES, Settings
 
 
@@ -40,19 +40,19 @@ def test_unknown_profile_and_knob_are_explained():
 
 def test_record_writes_to_the_metrics_file(tmp_path, capsys):
     path = tmp_path / "m.json"
-    metrics.set_metrics_path(path)
+    recording.set_metrics_path(path)
     try:
-        metrics.record("val_accuracy", np.float32(0.875))
-        metrics.record("seconds", 12)
+        recording.record("val_accuracy", np.float32(0.875))
+        recording.record("seconds", 12)
     finally:
-        metrics.set_metrics_path(None)
+        recording.set_metrics_path(None)
     assert json.loads(path.read_text()) == {"val_accuracy": 0.875, "seconds": 12.0}
     assert "val_accuracy = 0.875" in capsys.readouterr().out
 
 
 def test_record_outside_the_harness_only_shows(capsys):
-    metrics.set_metrics_path(None)
-    assert metrics.record("x", 0.5) == 0.5
+    recording.set_metrics_path(None)
+    assert recording.record("x", 0.5) == 0.5
     assert "x = 0.5" in capsys.readouterr().out
 
 
@@ -62,4 +62,4 @@ def test_record_outside_the_harness_only_shows(capsys):
 ])
 def test_record_rejects_bad_input(name, value, error):
     with pytest.raises(error):
-        metrics.record(name, value)
+        recording.record(name, value)

@@ -1,0 +1,162 @@
+"""The command line, ``python -m course_utils COMMAND``: ``--help`` lists the commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..assets.manifest import AssetError
+from ..profiles import PROFILES
+from .paths import CourseNotFound
+
+DESCRIPTION = "Tools of the course 'Transfer Learning & Fine-Tuning with Keras'."
+
+
+def _assets(args: argparse.Namespace) -> int:
+    from ..assets.keras_cache import install_mirror, mirror_location, status_report
+
+    if args.action == "fetch":
+        from ..assets.catalog import course_catalog
+        from ..assets.fetch import fetch_mirror
+
+        fetch_mirror(Path(args.to), course_catalog(include_optional=args.with_optional))
+        return 0
+    mirror = mirror_location(args.assets)
+    if args.action == "install":
+        if mirror is None:
+            print("No mirror configured: set COURSE_ASSETS=DIR or pass --assets DIR.", file=sys.stderr)
+            return 2
+        print(install_mirror(mirror).summary())
+        return 0
+    print(status_report(mirror))
+    return 0
+
+
+def _doctor(_: argparse.Namespace) -> int:
+    from ..assets.doctor import run_doctor
+
+    return run_doctor()
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .harness import execute
+    from .paths import ROOT, course_notebooks, notebook_key, require_root
+    from .reports import write_report
+
+    require_root()
+    notebooks = [Path(n) for n in args.notebooks] or course_notebooks()
+    if not notebooks:
+        raise CourseNotFound(f"No notebooks in {ROOT / 'notebooks'} or {ROOT / 'solutions'}: is this a complete "
+                             "clone of the course?")
+    for notebook in notebooks:
+        notebook_key(notebook)  # a bogus or outside path fails here, before anything runs
+    runs = []
+    for index, notebook in enumerate(notebooks, 1):
+        print(f"[{index}/{len(notebooks)}] {notebook} (profile {args.profile}) ...", flush=True)
+        run = execute(notebook, args.profile)
+        runs.append(run)
+        status = "ok" if run.ok else "FAILED"
+        print(f"    {status} in {run.seconds:.0f} s; executed copy: {run.executed}")
+        if not run.ok:
+            print("    " + run.failure_report().replace("\n", "\n    "))
+    report = write_report(runs, args.profile, merge=bool(args.notebooks))  # a subset keeps the other rows
+    print()
+    print(report.read_text())
+    print(f"Report: {report.relative_to(ROOT)} (and the .json beside it)")
+    return 0 if all(run.ok for run in runs) else 1
+
+
+def _outputs(args: argparse.Namespace) -> int:
+    from .output_contracts import keep_marked_outputs
+    from .paths import OUT_DIR, notebook_key
+
+    for name in args.notebooks:
+        source = Path(name).resolve()
+        executed = None
+        if args.action == "keep":
+            executed = OUT_DIR / f"{notebook_key(source)}.{args.profile}.ipynb"
+            if not executed.is_file():
+                print(
+                    f"{executed} does not exist: run the notebook first with "
+                    f"'python -m course_utils run --profile {args.profile} {name}'",
+                    file=sys.stderr,
+                )
+                return 2
+        kept = keep_marked_outputs(source, executed)
+        print(f"{name}: outputs stripped; {kept} marked cell(s) keep their outputs")
+    return 0
+
+
+def _exercises(_: argparse.Namespace) -> int:
+    from .exercise_builder import build_all
+    from .paths import ROOT, require_root
+
+    require_root()
+    for path in build_all():
+        print(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+def _readme(_: argparse.Namespace) -> int:
+    from .paths import ROOT, require_root
+    from .reports import update_readme
+
+    filled = update_readme(require_root() / "README.md")
+    if not filled:
+        print("No report in build/ to put in the README: run the harness first.", file=sys.stderr)
+        return 2
+    print(f"README.md: measured results updated for profile(s) {', '.join(filled)} ({ROOT / 'README.md'})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m course_utils", description=DESCRIPTION)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    profiles = list(PROFILES)
+
+    assets = sub.add_parser("assets", help="the offline asset mirror and the Keras cache")
+    assets.add_argument("action", choices=["status", "install", "fetch"])
+    assets.add_argument("--assets", metavar="DIR", help="the mirror (default: $COURSE_ASSETS)")
+    assets.add_argument("--to", metavar="DIR", help="fetch: where to build a new mirror")
+    assets.add_argument(
+        "--with-optional",
+        action="store_true",
+        help="fetch: also the larger backbones of lesson 06 (EfficientNetV2B0, ...)",
+    )
+    assets.set_defaults(func=_assets)
+
+    sub.add_parser("doctor", help="check this machine for the course").set_defaults(func=_doctor)
+
+    run = sub.add_parser("run", help="execute notebooks headlessly and check their thresholds")
+    run.add_argument("--profile", default="ci", choices=profiles)
+    run.add_argument("notebooks", nargs="*", help="default: every lesson and solution")
+    run.set_defaults(func=_run)
+
+    outputs = sub.add_parser("outputs", help="strip notebook outputs except NBVAL_CHECK_OUTPUT cells")
+    outputs.add_argument(
+        "action",
+        choices=["strip", "keep"],
+        help="strip: as committed; keep: marked cells take the last executed outputs",
+    )
+    outputs.add_argument("--profile", default="ci", choices=profiles)
+    outputs.add_argument("notebooks", nargs="+")
+    outputs.set_defaults(func=_outputs)
+
+    exercises = sub.add_parser("exercises", help="generate exercises/ from solutions/")
+    exercises.add_argument("action", choices=["build"])
+    exercises.set_defaults(func=_exercises)
+
+    sub.add_parser("readme", help="put the last run's measured results into README.md").set_defaults(func=_readme)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "assets" and args.action == "fetch" and not args.to:
+        build_parser().error("assets fetch needs --to DIR")
+    try:
+        return args.func(args)
+    except (AssetError, CourseNotFound) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2

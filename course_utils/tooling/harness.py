@@ -1,0 +1,106 @@
+"""Execute course notebooks headlessly and check what they claim.
+
+One execution per notebook (papermill, kernel ``python3``) serves every check:
+- the thresholds of ``tests/thresholds.toml`` on the metrics the notebook recorded;
+- the output contracts: cells marked ``# NBVAL_CHECK_OUTPUT`` must reproduce their committed
+  outputs (compared the way nbval compares them: streams coalesced, text outputs only).
+
+Used by the pytest suite and by ``python -m course_utils run``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..recording import read_metrics
+from .output_contracts import compare_marked_outputs
+from .paths import OUT_DIR, ROOT, THRESHOLDS_FILE, notebook_key
+from .thresholds import Thresholds
+
+KERNEL = "python3"
+
+@dataclass
+class NotebookRun:
+    """The outcome of executing one notebook."""
+
+    notebook: str  # relative to the course root
+    profile: str
+    executed: str
+    seconds: float
+    metrics: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+    problems: list[str] = field(default_factory=list)
+    passed_checks: list[str] = field(default_factory=list)
+    note: str = ""
+    date: str = field(default_factory=lambda: _dt.date.today().isoformat())
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.problems
+
+    def reproduce(self) -> str:
+        return f"python -m course_utils run --profile {self.profile} {self.notebook}"
+
+    def failure_report(self) -> str:
+        lines = [f"{self.notebook} (profile {self.profile}) failed after {self.seconds:.0f} s:"]
+        if self.error:
+            lines.append(f"  execution error: {self.error}")
+        lines += [f"  - {problem}" for problem in self.problems]
+        lines += [f"Executed notebook: {self.executed}", f"Reproduce: {self.reproduce()}"]
+        return "\n".join(lines)
+
+
+def execute(notebook: Path, profile: str = "ci", *, parameters: dict[str, Any] | None = None,
+            out_dir: Path = OUT_DIR, tag: str = "", thresholds: Thresholds | None = None,
+            root: Path = ROOT) -> NotebookRun:
+    """Run ``notebook`` once with papermill in ``profile`` and apply every check to that run."""
+    import papermill
+
+    notebook = Path(notebook).resolve()
+    thresholds = thresholds if thresholds is not None else Thresholds.load(THRESHOLDS_FILE)
+    key = notebook_key(notebook, root)
+    limits = thresholds.for_notebook(key, profile)
+    executed = out_dir / f"{key}{tag}.{profile}.ipynb"
+    metrics_path = executed.with_suffix(".metrics.json")
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    metrics_path.unlink(missing_ok=True)
+
+    run = NotebookRun(notebook=key + ".ipynb", profile=profile, executed=str(executed), seconds=0.0)
+    started = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            str(notebook), str(executed), kernel_name=KERNEL, cwd=str(notebook.parent),
+            parameters={"PROFILE": profile, "METRICS_PATH": str(metrics_path),
+                        **(dict(limits.parameters) if limits else {}), **(parameters or {})},
+            execution_timeout=int(limits.timeout_s) if limits else None,
+            progress_bar=False, log_output=False,
+        )
+    except Exception as error:  # papermill raises PapermillExecutionError with the cell's traceback
+        run.error = _short_error(error)
+    run.seconds = time.perf_counter() - started
+    run.metrics = read_metrics(metrics_path)
+    if run.error is None:
+        run.problems += compare_marked_outputs(notebook, executed)
+        if limits is None and profile == "ci":
+            run.problems.append(f"no [\"{key}\".ci] section in {THRESHOLDS_FILE.name}: every "
+                                "notebook needs measured ci thresholds and a timeout")
+        elif limits is not None:
+            if run.seconds > limits.timeout_s:
+                run.problems.append(f"took {run.seconds:.0f} s, over its {limits.timeout_s:.0f} s budget")
+            for check in limits.checks:
+                passed, explanation = check.evaluate(run.metrics)
+                (run.passed_checks if passed else run.problems).append(
+                    explanation if passed else f"threshold not met: {explanation}")
+    return run
+
+
+def _short_error(error: Exception) -> str:
+    name = getattr(error, "ename", type(error).__name__)
+    value = getattr(error, "evalue", str(error))
+    cell = getattr(error, "exec_count", None)
+    where = f" in cell [{cell}]" if cell is not None else ""
+    return f"{name}{where}: {value}"
