@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import difflib
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import keras
 import numpy as np
@@ -56,8 +57,14 @@ class Backbone:
     def contract_text(self) -> str:
         return CONTRACT_TEXT[self.contract]
 
-    def create(self, input_shape: tuple[int, int, int], *, include_top: bool = False,
-               weights: str | None = "imagenet", **kwargs: Any):
+    def create(
+        self,
+        input_shape: tuple[int, int, int],
+        *,
+        include_top: bool = False,
+        weights: str | None = "imagenet",
+        **kwargs: Any,
+    ):
         """``keras.applications.<constructor>(input_shape, include_top, weights, ...)``.
 
         Lessons pass ``include_top=False`` explicitly, so the line that matters stays visible.
@@ -66,8 +73,9 @@ class Backbone:
         """
         build = getattr(keras.applications, self.constructor)
         try:
-            return build(input_shape=tuple(input_shape), include_top=include_top, weights=weights,
-                         **{**self.kwargs, **kwargs})
+            return build(
+                input_shape=tuple(input_shape), include_top=include_top, weights=weights, **{**self.kwargs, **kwargs}
+            )
         except WeightsUnavailable:
             raise
         except Exception as error:  # the download guard's error, or Keras's "URL fetch failure"
@@ -77,7 +85,8 @@ class Backbone:
                 f"{self.name}: its ImageNet weights are not in the Keras cache and cannot be downloaded here. "
                 f"Online, Keras downloads them on first use; for a workshop, put them in the asset mirror "
                 f"(`python -m course_utils assets fetch --with-optional --to DIR`). "
-                f"Detail: {str(error).splitlines()[0]}") from error
+                f"Detail: {str(error).splitlines()[0]}"
+            ) from error
 
     def preprocessing(self):
         """The contract as a Keras layer, to put between the model's input and the base."""
@@ -114,24 +123,56 @@ class CaffePreprocessing(keras.layers.Layer):
         return bgr - keras.ops.convert_to_tensor(CAFFE_BGR_MEANS, dtype=bgr.dtype)
 
 
-_MODULES = {"MobileNetV2": "mobilenet_v2", "MobileNet": "mobilenet", "EfficientNetV2B0": "efficientnet_v2",
-            "ResNet50": "resnet50", "ConvNeXtTiny": "convnext"}
+_MODULES = {
+    "MobileNetV2": "mobilenet_v2",
+    "MobileNet": "mobilenet",
+    "EfficientNetV2B0": "efficientnet_v2",
+    "ResNet50": "resnet50",
+    "ConvNeXtTiny": "convnext",
+}
 
 _KERAS_TABLE = "Keras Applications table"
 
 #: Every backbone the course knows, in the order lessons list them.
-REGISTRY: Mapping[str, Backbone] = {b.name: b for b in (
-    Backbone("MobileNetV2", "MobileNetV2", "tf", 224, 0.713, 3.5, _KERAS_TABLE, {"alpha": 1.0}),
-    Backbone("MobileNetV2-0.35", "MobileNetV2", "tf", 224, 0.603, 1.7,
-             "MobileNetV2 paper / TF-Slim table (alpha 0.35, 224 px)", {"alpha": 0.35}),
-    Backbone("MobileNet-0.75", "MobileNet", "tf", 224, 0.684, 2.6, "MobileNet paper, Table 6 (0.75 MobileNet-224)",
-             {"alpha": 0.75}),
-    Backbone("MobileNet-0.25", "MobileNet", "tf", 224, 0.506, 0.5, "MobileNet paper, Table 6 (0.25 MobileNet-224)",
-             {"alpha": 0.25}),
-    Backbone("EfficientNetV2B0", "EfficientNetV2B0", "built-in", 224, 0.787, 7.2, _KERAS_TABLE, {}),
-    Backbone("ResNet50", "ResNet50", "caffe", 224, 0.749, 25.6, _KERAS_TABLE, {}),
-    Backbone("ConvNeXtTiny", "ConvNeXtTiny", "built-in", 224, 0.813, 28.6, _KERAS_TABLE, {}),
-)}
+REGISTRY: Mapping[str, Backbone] = {
+    b.name: b
+    for b in (
+        Backbone("MobileNetV2", "MobileNetV2", "tf", 224, 0.713, 3.5, _KERAS_TABLE, {"alpha": 1.0}),
+        Backbone(
+            "MobileNetV2-0.35",
+            "MobileNetV2",
+            "tf",
+            224,
+            0.603,
+            1.7,
+            "MobileNetV2 paper / TF-Slim table (alpha 0.35, 224 px)",
+            {"alpha": 0.35},
+        ),
+        Backbone(
+            "MobileNet-0.75",
+            "MobileNet",
+            "tf",
+            224,
+            0.684,
+            2.6,
+            "MobileNet paper, Table 6 (0.75 MobileNet-224)",
+            {"alpha": 0.75},
+        ),
+        Backbone(
+            "MobileNet-0.25",
+            "MobileNet",
+            "tf",
+            224,
+            0.506,
+            0.5,
+            "MobileNet paper, Table 6 (0.25 MobileNet-224)",
+            {"alpha": 0.25},
+        ),
+        Backbone("EfficientNetV2B0", "EfficientNetV2B0", "built-in", 224, 0.787, 7.2, _KERAS_TABLE, {}),
+        Backbone("ResNet50", "ResNet50", "caffe", 224, 0.749, 25.6, _KERAS_TABLE, {}),
+        Backbone("ConvNeXtTiny", "ConvNeXtTiny", "built-in", 224, 0.813, 28.6, _KERAS_TABLE, {}),
+    )
+}
 
 
 def names() -> list[str]:
@@ -146,8 +187,10 @@ def get(name: str) -> Backbone:
     except KeyError:
         guess = difflib.get_close_matches(str(name), names(), n=1)
         hint = f" Did you mean {guess[0]!r}?" if guess else ""
-        raise ValueError(f"Unknown backbone {name!r}.{hint} Known backbones: {', '.join(names())} "
-                         "(course_utils/backbones.py; add an entry there to register another).") from None
+        raise ValueError(
+            f"Unknown backbone {name!r}.{hint} Known backbones: {', '.join(names())} "
+            "(course_utils/backbones.py; add an entry there to register another)."
+        ) from None
 
 
 def throughput(model: Any, image_size: int, images: int = 128, batch_size: int = 32, repeats: int = 3) -> float:

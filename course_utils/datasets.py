@@ -18,13 +18,27 @@ from .assets.catalog import CATS_AND_DOGS_URL, FLOWERS_URL
 from .assets.tfds_flowers import prepare_tf_flowers
 from .profiles import DEFAULT_SEED
 
-__all__ = ["CATS_AND_DOGS_URL", "FLOWERS_URL", "prepare_tf_flowers", "image_dataset", "materialize",
-           "fixed_order", "dataset_labels"]
+__all__ = [
+    "CATS_AND_DOGS_URL",
+    "FLOWERS_URL",
+    "prepare_tf_flowers",
+    "image_dataset",
+    "materialize",
+    "fixed_order",
+    "dataset_labels",
+]
 
 
-def image_dataset(directory: str | Path, image_size: int, batch_size: int, limit: int | None = None,
-                  subset: str | None = None, validation_split: float | None = None,
-                  seed: int = DEFAULT_SEED, shuffle: bool = True):
+def image_dataset(
+    directory: str | Path,
+    image_size: int,
+    batch_size: int,
+    limit: int | None = None,
+    subset: str | None = None,
+    validation_split: float | None = None,
+    seed: int = DEFAULT_SEED,
+    shuffle: bool = True,
+):
     """``keras.utils.image_dataset_from_directory`` at ``image_size``, cut to about ``limit`` images.
 
     Labels are integers in alphabetical order of the class folders.  Pixels are float32 in
@@ -35,11 +49,19 @@ def image_dataset(directory: str | Path, image_size: int, batch_size: int, limit
 
     directory = Path(directory)
     if not directory.is_dir():
-        raise FileNotFoundError(f"{directory} does not exist: run the get_file(...) cell that downloads "
-                                "and extracts the dataset first.")
+        raise FileNotFoundError(
+            f"{directory} does not exist: run the get_file(...) cell that downloads and extracts the dataset first."
+        )
     dataset = keras.utils.image_dataset_from_directory(
-        directory, image_size=(image_size, image_size), batch_size=batch_size, shuffle=shuffle,
-        seed=seed, subset=subset, validation_split=validation_split, verbose=False)
+        directory,
+        image_size=(image_size, image_size),
+        batch_size=batch_size,
+        shuffle=shuffle,
+        seed=seed,
+        subset=subset,
+        validation_split=validation_split,
+        verbose=False,
+    )
     class_names = dataset.class_names
     if limit is not None:
         dataset = dataset.take(math.ceil(limit / batch_size))

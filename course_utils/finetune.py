@@ -27,8 +27,9 @@ def unfreeze_top(base: Any, fine_tune_at: int | str, keep_batchnorm_frozen: bool
             raise ValueError(f"{base.name} has no layer {fine_tune_at!r}; pick one of base.layers' names.")
         fine_tune_at = names.index(fine_tune_at)
     if not 0 <= fine_tune_at <= len(base.layers):
-        raise ValueError(f"fine_tune_at={fine_tune_at} is outside 0..{len(base.layers)} ({base.name} has "
-                         f"{len(base.layers)} layers).")
+        raise ValueError(
+            f"fine_tune_at={fine_tune_at} is outside 0..{len(base.layers)} ({base.name} has {len(base.layers)} layers)."
+        )
     base.trainable = True
     for index, layer in enumerate(base.layers):
         layer.trainable = index >= fine_tune_at and not (keep_batchnorm_frozen and is_batchnorm(layer))
@@ -39,8 +40,11 @@ def batchnorm_statistics(model: Any) -> dict[str, tuple[Any, Any]]:
     """Copies of every BatchNormalization layer's moving mean and variance, by layer name."""
     import numpy as np
 
-    return {layer.name: (np.array(layer.moving_mean.numpy()), np.array(layer.moving_variance.numpy()))
-            for layer in model.layers if is_batchnorm(layer)}
+    return {
+        layer.name: (np.array(layer.moving_mean.numpy()), np.array(layer.moving_variance.numpy()))
+        for layer in model.layers
+        if is_batchnorm(layer)
+    }
 
 
 def statistics_drift(before: dict, model: Any) -> dict[str, float]:
@@ -51,16 +55,24 @@ def statistics_drift(before: dict, model: Any) -> dict[str, float]:
     drift = {}
     for name, (mean0, var0) in before.items():
         mean1, var1 = after[name]
-        drift[name] = float(max(np.max(np.abs(mean1 - mean0) / (np.abs(mean0) + 1e-3)),
-                                np.max(np.abs(var1 - var0) / (np.abs(var0) + 1e-3))))
+        drift[name] = float(
+            max(
+                np.max(np.abs(mean1 - mean0) / (np.abs(mean0) + 1e-3)),
+                np.max(np.abs(var1 - var0) / (np.abs(var0) + 1e-3)),
+            )
+        )
     return drift
 
 
 #: Block names of keras.applications families: MobileNetV2 ``block_12_expand``, EfficientNet
 #: ``block2a_expand_conv``, MobileNet v1 ``conv_pad_12`` / ``conv_dw_12`` / ``conv_pw_12`` (one block), ResNet
 #: ``conv4_block1_1_conv``, ConvNeXt ``convnext_tiny_stage_2_block_0_...``.
-_BLOCKS = (re.compile(r"^(block_?\d+[a-z]?)"), re.compile(r"^conv_(?:pad|dw|pw)_(\d+)"),
-           re.compile(r"(conv\d+_block\d+)"), re.compile(r"(stage_\d+_block_\d+)"))
+_BLOCKS = (
+    re.compile(r"^(block_?\d+[a-z]?)"),
+    re.compile(r"^conv_(?:pad|dw|pw)_(\d+)"),
+    re.compile(r"(conv\d+_block\d+)"),
+    re.compile(r"(stage_\d+_block_\d+)"),
+)
 
 
 def block_of(layer_name: str) -> str | None:
@@ -85,5 +97,7 @@ def block_boundary(base: Any, fraction: float) -> int:
     for index in range(max(round(fraction * len(layers)), 1), len(layers)):
         if blocks[index] is not None and blocks[index] != blocks[index - 1]:
             return index
-    raise ValueError(f"{base.name}: no block starts after {fraction:.0%} of its depth (layer names show no blocks); "
-                     "pick fine_tune_at by hand from [layer.name for layer in base.layers].")
+    raise ValueError(
+        f"{base.name}: no block starts after {fraction:.0%} of its depth (layer names show no blocks); "
+        "pick fine_tune_at by hand from [layer.name for layer in base.layers]."
+    )

@@ -9,8 +9,8 @@ alone), which saves Keras's per-fit overhead when a lesson compares many feature
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -55,10 +55,20 @@ def accuracy_of_logits(logits: np.ndarray, labels: np.ndarray) -> float:
     return float((predicted == np.asarray(labels).reshape(-1)).mean())
 
 
-def train_heads(train_features: Sequence[np.ndarray], y_train: np.ndarray,
-                val_features: Sequence[np.ndarray], y_val: np.ndarray, *, n_classes: int,
-                epochs: int = 20, batch_size: int = 64, learning_rate: float = 1e-3,
-                flatten: bool = False, dropout: float = 0.0, scale: bool = True) -> list[HeadResult]:
+def train_heads(
+    train_features: Sequence[np.ndarray],
+    y_train: np.ndarray,
+    val_features: Sequence[np.ndarray],
+    y_val: np.ndarray,
+    *,
+    n_classes: int,
+    epochs: int = 20,
+    batch_size: int = 64,
+    learning_rate: float = 1e-3,
+    flatten: bool = False,
+    dropout: float = 0.0,
+    scale: bool = True,
+) -> list[HeadResult]:
     """Fit one independent head per feature set; return one :class:`HeadResult` per set.
 
     ``scale=True`` standardizes each feature set with its training statistics first; pass
@@ -67,7 +77,7 @@ def train_heads(train_features: Sequence[np.ndarray], y_train: np.ndarray,
     import keras
 
     if scale:
-        pairs = [standardize(tr, va) for tr, va in zip(train_features, val_features)]
+        pairs = [standardize(tr, va) for tr, va in zip(train_features, val_features, strict=True)]
         train_features, val_features = [p[0] for p in pairs], [p[1] for p in pairs]
     inputs = [keras.Input(shape=f.shape[1:]) for f in train_features]
     outputs = []
@@ -81,7 +91,7 @@ def train_heads(train_features: Sequence[np.ndarray], y_train: np.ndarray,
     model.fit(list(train_features), targets, epochs=epochs, batch_size=batch_size, verbose=0)
     val_acc = _accuracies(model, val_features, y_val)
     train_acc = _accuracies(model, train_features, y_train)
-    return [HeadResult(v, t, model) for v, t in zip(val_acc, train_acc)]
+    return [HeadResult(v, t, model) for v, t in zip(val_acc, train_acc, strict=True)]
 
 
 def _accuracies(model, features: Sequence[np.ndarray], labels: np.ndarray) -> list[float]:
@@ -90,10 +100,31 @@ def _accuracies(model, features: Sequence[np.ndarray], labels: np.ndarray) -> li
     return [accuracy_of_logits(np.asarray(lg), labels) for lg in logits]
 
 
-def train_head(x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, *,
-               n_classes: int, epochs: int = 20, batch_size: int = 64, learning_rate: float = 1e-3,
-               flatten: bool = False, dropout: float = 0.0, scale: bool = True) -> HeadResult:
+def train_head(
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+    *,
+    n_classes: int,
+    epochs: int = 20,
+    batch_size: int = 64,
+    learning_rate: float = 1e-3,
+    flatten: bool = False,
+    dropout: float = 0.0,
+    scale: bool = True,
+) -> HeadResult:
     """One head on one feature set: :func:`train_heads` with a single input."""
-    return train_heads([x_train], y_train, [x_val], y_val, n_classes=n_classes, epochs=epochs,
-                       batch_size=batch_size, learning_rate=learning_rate, flatten=flatten,
-                       dropout=dropout, scale=scale)[0]
+    return train_heads(
+        [x_train],
+        y_train,
+        [x_val],
+        y_val,
+        n_classes=n_classes,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        flatten=flatten,
+        dropout=dropout,
+        scale=scale,
+    )[0]

@@ -13,9 +13,7 @@ def count(weights) -> int:
 def param_counts(model) -> str:
     """The three lines ``model.summary()`` ends with, computed from the weights."""
     trainable, frozen = count(model.trainable_weights), count(model.non_trainable_weights)
-    return (f"Total params: {trainable + frozen:,}\n"
-            f"Trainable params: {trainable:,}\n"
-            f"Non-trainable params: {frozen:,}")
+    return f"Total params: {trainable + frozen:,}\nTrainable params: {trainable:,}\nNon-trainable params: {frozen:,}"
 
 
 def snapshot(weights) -> list[np.ndarray]:
@@ -25,4 +23,4 @@ def snapshot(weights) -> list[np.ndarray]:
 
 def changed(before: list[np.ndarray], weights) -> int:
     """How many of ``weights`` differ (at all) from a :func:`snapshot`."""
-    return sum(not np.array_equal(old, w.numpy()) for old, w in zip(before, weights))
+    return sum(not np.array_equal(old, w.numpy()) for old, w in zip(before, weights, strict=True))

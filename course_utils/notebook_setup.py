@@ -13,8 +13,14 @@ from .recording import set_metrics_path
 __all__ = ["setup", "environment_summary", "status_report"]
 
 
-def setup(profile: str = "full", *, seed: int = DEFAULT_SEED, metrics_path: str | Path | None = None,
-          quiet: bool = False, **knobs: Any) -> Settings:
+def setup(
+    profile: str = "full",
+    *,
+    seed: int = DEFAULT_SEED,
+    metrics_path: str | Path | None = None,
+    quiet: bool = False,
+    **knobs: Any,
+) -> Settings:
     """Prepare a notebook: settings, offline assets, download guard, seeds, environment summary.
 
     - ``profile`` and ``knobs`` (``None`` = the profile's value) give the :class:`Settings`.
@@ -56,11 +62,17 @@ def environment_summary(settings: Settings, mirror: Path | None, install_report:
         lines.append("Asset mirror: COURSE_ASSETS not set; Keras downloads what it needs (needs internet).")
     else:
         lines.append(f"Asset mirror {mirror}: {install_report.summary()}")
-        reconstructed = sorted({row.entry.filename: row.entry.provenance
-                                for row in asset_status(mirror, home)
-                                if not row.entry.is_official and row.state == "installed"}.items())
+        reconstructed = sorted(
+            {
+                row.entry.filename: row.entry.provenance
+                for row in asset_status(mirror, home)
+                if not row.entry.is_official and row.state == "installed"
+            }.items()
+        )
         if reconstructed:
-            lines.append("Note: these files are faithful reconstructions, not the official downloads, "
-                         "so numbers can differ a little from online runs:")
+            lines.append(
+                "Note: these files are faithful reconstructions, not the official downloads, "
+                "so numbers can differ a little from online runs:"
+            )
             lines += [f"  - {name} ({provenance})" for name, provenance in reconstructed]
     return "\n".join(lines)

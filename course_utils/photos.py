@@ -7,8 +7,8 @@ helpers only do the bookkeeping around them.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -33,8 +33,9 @@ def image_files(folder: str | Path) -> list[Path]:
     folder = Path(folder)
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES) if folder.is_dir() else []
     if not files:
-        raise FileNotFoundError(f"No images in {folder}. Was the dataset downloaded and extracted? "
-                                "Re-run the get_file(...) cell above.")
+        raise FileNotFoundError(
+            f"No images in {folder}. Was the dataset downloaded and extracted? Re-run the get_file(...) cell above."
+        )
     return files
 
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 
-def show_images(images: np.ndarray | Sequence[np.ndarray], titles: Sequence[str] = (), cols: int = 4,
-                size: float = 2.6, title_size: int = 8):
+def show_images(
+    images: np.ndarray | Sequence[np.ndarray],
+    titles: Sequence[str] = (),
+    cols: int = 4,
+    size: float = 2.6,
+    title_size: int = 8,
+):
     """A grid of images (pixel values in [0, 255] or [0, 1]) with optional captions; returns the figure."""
     import matplotlib.pyplot as plt
 
@@ -32,9 +37,8 @@ def show_feature_maps(maps: Sequence[np.ndarray], names: Sequence[str], channels
     """One row per layer: the ``channels`` most active channels of each (H, W, C) feature map."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(len(maps), channels, figsize=(size * channels, size * len(maps) * 1.15),
-                             squeeze=False)
-    for row, (fmap, name) in enumerate(zip(maps, names)):
+    fig, axes = plt.subplots(len(maps), channels, figsize=(size * channels, size * len(maps) * 1.15), squeeze=False)
+    for row, (fmap, name) in enumerate(zip(maps, names, strict=True)):
         strongest = np.argsort(fmap.mean(axis=(0, 1)))[::-1][:channels]
         for col, channel in enumerate(strongest):
             ax = axes[row, col]
@@ -47,8 +51,13 @@ def show_feature_maps(maps: Sequence[np.ndarray], names: Sequence[str], channels
     return fig
 
 
-def plot_series(x_labels: Sequence[str], series: dict[str, Sequence[float]], ylabel: str,
-                title: str = "", reference: dict[str, float] | None = None):
+def plot_series(
+    x_labels: Sequence[str],
+    series: dict[str, Sequence[float]],
+    ylabel: str,
+    title: str = "",
+    reference: dict[str, float] | None = None,
+):
     """Lines over named positions (layers, sizes, ...), with optional horizontal reference lines."""
     import matplotlib.pyplot as plt
 
@@ -67,8 +76,12 @@ def plot_series(x_labels: Sequence[str], series: dict[str, Sequence[float]], yla
     return fig
 
 
-def plot_phases(phase1: dict[str, Sequence[float]], phase2: dict[str, Sequence[float]] | None = None,
-                metrics: Sequence[str] = ("accuracy", "loss"), title: str = ""):
+def plot_phases(
+    phase1: dict[str, Sequence[float]],
+    phase2: dict[str, Sequence[float]] | None = None,
+    metrics: Sequence[str] = ("accuracy", "loss"),
+    title: str = "",
+):
     """Learning curves of phase 1 then phase 2 (Keras ``history.history`` dicts) on one time axis.
 
     A vertical line marks the epoch where fine-tuning starts.  Epochs are numbered from 1.
@@ -78,7 +91,7 @@ def plot_phases(phase1: dict[str, Sequence[float]], phase2: dict[str, Sequence[f
     phase2 = phase2 or {}
     start = len(next(iter(phase1.values())))
     fig, axes = plt.subplots(1, len(metrics), figsize=(6 * len(metrics), 4), squeeze=False)
-    for ax, metric in zip(axes.flat, metrics):
+    for ax, metric in zip(axes.flat, metrics, strict=True):
         for key, style in ((metric, "-"), (f"val_{metric}", "--")):
             values = list(phase1.get(key, [])) + list(phase2.get(key, []))
             if values:
@@ -104,8 +117,15 @@ def plot_confusion(matrix: np.ndarray, class_names: Sequence[str], title: str = 
     fig, ax = plt.subplots(figsize=(1.1 * len(class_names) + 2, 1.1 * len(class_names) + 1.5))
     ax.imshow(matrix, cmap="Blues")
     for (t, p), count in np.ndenumerate(matrix):
-        ax.text(p, t, str(count), ha="center", va="center",
-                color="white" if count > matrix.max() / 2 else "black", fontsize=9)
+        ax.text(
+            p,
+            t,
+            str(count),
+            ha="center",
+            va="center",
+            color="white" if count > matrix.max() / 2 else "black",
+            fontsize=9,
+        )
     ax.set_xticks(range(len(class_names)), class_names, rotation=30, ha="right")
     ax.set_yticks(range(len(class_names)), class_names)
     ax.set_xlabel("predicted")

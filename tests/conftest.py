@@ -80,5 +80,6 @@ def pytest_terminal_summary(terminalreporter, config):
     for run in runs:
         note = f"  ({run.note})" if run.note else ""
         terminalreporter.write_line(f"{'ok    ' if run.ok else 'FAILED'} {run.seconds:6.0f} s  {run.notebook}{note}")
-    terminalreporter.write_line(f"harness time: {total / 60:.1f} min for {len(runs)} notebook runs "
-                                f"(report: {report.relative_to(ROOT)})")
+    terminalreporter.write_line(
+        f"harness time: {total / 60:.1f} min for {len(runs)} notebook runs (report: {report.relative_to(ROOT)})"
+    )

@@ -32,10 +32,12 @@ def _probe(role: str, message: str) -> str:
     else:
         condition = "_error is not None"
         expected = "the check cell to fail while the learner's part is a placeholder"
-    return ("# harness probe (not part of the exercise)\n"
-            "import sys\n"
-            "_error, sys.last_value = getattr(sys, 'last_value', None), None\n"
-            f"assert {condition}, 'expected ' + {expected!r} + ', got: ' + repr(_error)")
+    return (
+        "# harness probe (not part of the exercise)\n"
+        "import sys\n"
+        "_error, sys.last_value = getattr(sys, 'last_value', None), None\n"
+        f"assert {condition}, 'expected ' + {expected!r} + ', got: ' + repr(_error)"
+    )
 
 
 def nbval_copy(exercise: Path, target: Path, parameters: dict) -> Path:
@@ -50,15 +52,16 @@ def nbval_copy(exercise: Path, target: Path, parameters: dict) -> Path:
     for cell in nb.cells:
         role = cell_role(cell)
         if role == "check":  # forget any earlier error, so that only this cell's failure counts
-            cells.append(nbformat.v4.new_code_cell("# harness probe (not part of the exercise)\n"
-                                                   "import sys\nsys.last_value = None"))
+            cells.append(
+                nbformat.v4.new_code_cell(
+                    "# harness probe (not part of the exercise)\nimport sys\nsys.last_value = None"
+                )
+            )
         cells.append(cell)
         if role in ("placeholder", "check"):
-            message = re.search(r"raise NotImplementedError\((['\"])(.*?)\1\)", cell.source)
+            message = re.search(r"raise NotImplementedError\(\s*(['\"])(.*?)\1\s*\)", cell.source)
             cells.append(nbformat.v4.new_code_cell(_probe(role, message.group(2) if message else "")))
     nb.cells = cells
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, target)
     return target
-
-

@@ -9,8 +9,15 @@ from course_utils import backbones
 
 
 def test_every_required_backbone_is_registered_with_published_figures():
-    required = {"MobileNetV2", "MobileNetV2-0.35", "MobileNet-0.75", "MobileNet-0.25",
-                "EfficientNetV2B0", "ResNet50", "ConvNeXtTiny"}
+    required = {
+        "MobileNetV2",
+        "MobileNetV2-0.35",
+        "MobileNet-0.75",
+        "MobileNet-0.25",
+        "EfficientNetV2B0",
+        "ResNet50",
+        "ConvNeXtTiny",
+    }
     assert required <= set(backbones.names())
     for backbone in backbones.REGISTRY.values():
         assert 0.4 < backbone.top1 < 0.9 and backbone.params_millions > 0 and backbone.source
@@ -55,7 +62,9 @@ def test_missing_weights_become_weights_unavailable_with_the_fix(monkeypatch):
         raise AssetUnavailableError("Keras needs 'mobilenet_2_5_224_tf_no_top.h5' ...")
 
     monkeypatch.setattr(keras.applications, "MobileNet", offline)
-    with pytest.raises(backbones.WeightsUnavailable, match="MobileNet-0.25.*assets fetch --with-optional.*mobilenet_2_5"):
+    with pytest.raises(
+        backbones.WeightsUnavailable, match="MobileNet-0.25.*assets fetch --with-optional.*mobilenet_2_5"
+    ):
         backbones.get("MobileNet-0.25").create((96, 96, 3))
 
 
@@ -80,9 +89,11 @@ def test_a_saved_caffe_model_loads_in_a_fresh_process(tmp_path):
 
     inputs = keras.Input((2, 2, 3))
     keras.Model(inputs, backbones.get("ResNet50").preprocessing()(inputs)).save(tmp_path / "caffe.keras")
-    code = ("import course_utils.backbones, keras, numpy as np; "
-            f"m = keras.models.load_model({str(tmp_path / 'caffe.keras')!r}); "
-            "print(float(np.asarray(m(np.zeros((1, 2, 2, 3), 'float32')))[0, 0, 0, 0]))")
+    code = (
+        "import course_utils.backbones, keras, numpy as np; "
+        f"m = keras.models.load_model({str(tmp_path / 'caffe.keras')!r}); "
+        "print(float(np.asarray(m(np.zeros((1, 2, 2, 3), 'float32')))[0, 0, 0, 0]))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert abs(float(out.stdout.strip().splitlines()[-1]) + 103.939) < 1e-3  # channel 0 is blue after the flip

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections import namedtuple
 
 import pytest
+from mirrors import make_mirror
 
 from course_utils.assets import doctor
 from course_utils.tooling.cli import main
-
-from mirrors import make_mirror
 
 
 def test_doctor_passes_on_this_environment(monkeypatch, capsys):

@@ -14,7 +14,8 @@ def test_committed_exercises_match_the_generator():
         assert path.is_file(), f"{path.name} missing: run 'python -m course_utils exercises build'"
         assert path.read_text(encoding="utf-8") == text, (
             f"{path.name} differs from what its solution generates: edit solutions/{path.name}, then "
-            "run 'python -m course_utils exercises build'")
+            "run 'python -m course_utils exercises build'"
+        )
 
 
 def test_every_exercise_has_a_placeholder_that_raises():
@@ -28,18 +29,23 @@ def test_every_exercise_has_a_placeholder_that_raises():
 
 
 def _solution(tmp_path):
-    cells = [nbformat.v4.new_code_cell("PROFILE = 'full'"),
-             nbformat.v4.new_code_cell("import math\nbase = 1\n# BEGIN SOLUTION: set answer\nanswer = base + 1\n"
-                                       "# END SOLUTION\nmodel = answer * 2"),
-             nbformat.v4.new_code_cell("print(checks.check_answer(answer))"),
-             nbformat.v4.new_code_cell("report = model + 1"),
-             nbformat.v4.new_code_cell("print(report)"),
-             nbformat.v4.new_code_cell("print(math.pi, base)")]
+    cells = [
+        nbformat.v4.new_code_cell("PROFILE = 'full'"),
+        nbformat.v4.new_code_cell(
+            "import math\nbase = 1\n# BEGIN SOLUTION: set answer\nanswer = base + 1\n# END SOLUTION\nmodel = answer * 2"
+        ),
+        nbformat.v4.new_code_cell("print(checks.check_answer(answer))"),
+        nbformat.v4.new_code_cell("report = model + 1"),
+        nbformat.v4.new_code_cell("print(report)"),
+        nbformat.v4.new_code_cell("print(math.pi, base)"),
+    ]
     cells[0].metadata["tags"] = ["parameters"]
     path = tmp_path / "09_demo.ipynb"
     nb = nbformat.v4.new_notebook()
-    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-                   "language_info": {"name": "python"}}
+    nb.metadata = {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"},
+    }
     nb.cells = cells
     nbformat.write(nb, path)
     return path
@@ -57,13 +63,14 @@ def test_nbval_copy_probes_placeholders_and_checks(tmp_path):
     nbformat.write(build_exercise(_solution(tmp_path)), exercise)
     copy = nbformat.read(nbval_copy(exercise, tmp_path / "copy" / "e.ipynb", {"PROFILE": "smoke"}), 4)
     sources = [c.source for c in copy.cells]
-    assert any("PROFILE = \"smoke\"" in s for s in sources)  # papermill's injected parameters
+    assert any('PROFILE = "smoke"' in s for s in sources)  # papermill's injected parameters
     probes = [s for s in sources if s.startswith("# harness probe") and "assert" in s]
     assert sum(s.startswith("# harness probe") for s in sources) == 3  # with the reset before the check
     assert len(probes) == 2 and "'Exercise 09: set answer' in str(_error)" in probes[0]
     assert "_error is not None" in probes[1]
     namespace: dict = {}
     import sys
+
     sys.last_value = NotImplementedError("Exercise 09: set answer")
     exec(probes[0], namespace)  # passes: the placeholder failed with its task
     with pytest.raises(AssertionError, match="expected the check cell to fail"):

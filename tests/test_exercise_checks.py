@@ -7,7 +7,6 @@ import pytest
 
 from course_utils import exercise_checks
 
-
 TAPS = ["block_6", "block_13", "block_16", "out_relu"]
 ACC = [0.70, 0.91, 0.95, 0.96]
 
@@ -25,8 +24,7 @@ def test_shallowest_layer_check():
 def _pooled_model(frozen=True, pooling="avg", extra_dense=False):
     import keras
 
-    base = keras.applications.MobileNetV2(input_shape=(160, 160, 3), include_top=False, weights=None,
-                                          pooling=pooling)
+    base = keras.applications.MobileNetV2(input_shape=(160, 160, 3), include_top=False, weights=None, pooling=pooling)
     base.trainable = not frozen
     inputs = keras.Input((160, 160, 3))
     x = base(inputs, training=False)
@@ -52,8 +50,10 @@ def test_pooled_model_check_accepts_the_right_model_and_explains_wrong_ones():
 def test_contracts_check():
     import keras
 
-    right = {name: getattr(keras.applications, module).preprocess_input
-             for name, (module, _) in exercise_checks.CONTRACTS.items()}
+    right = {
+        name: getattr(keras.applications, module).preprocess_input
+        for name, (module, _) in exercise_checks.CONTRACTS.items()
+    }
     assert "all 4" in exercise_checks.check_contracts(right)
     assert len(exercise_checks.contracts_matching(right)) == 4
     wrong = {**right, "ResNet50": keras.applications.mobilenet_v2.preprocess_input}

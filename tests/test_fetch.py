@@ -33,8 +33,10 @@ def server(tmp_path):
 
 
 def entries(base: str, **sha) -> list[AssetEntry]:
-    return [AssetEntry("models", "w_no_top.h5", f"{base}/w_no_top.h5", sha256=sha.get("w")),
-            AssetEntry("datasets", "data.zip", f"{base}/data.zip")]
+    return [
+        AssetEntry("models", "w_no_top.h5", f"{base}/w_no_top.h5", sha256=sha.get("w")),
+        AssetEntry("datasets", "data.zip", f"{base}/data.zip"),
+    ]
 
 
 def test_fetch_downloads_verifies_and_writes_a_manifest(server, tmp_path):
@@ -43,7 +45,8 @@ def test_fetch_downloads_verifies_and_writes_a_manifest(server, tmp_path):
     fetch_mirror(out, entries(server, w=good), progress=lambda _: None)
     manifest = Manifest.load(out)
     assert {e.filename: e.sha256 for e in manifest.files} == {
-        name: hashlib.sha256(payload).hexdigest() for name, payload in PAYLOADS.items()}
+        name: hashlib.sha256(payload).hexdigest() for name, payload in PAYLOADS.items()
+    }
     assert (out / "keras" / "models" / "w_no_top.h5").read_bytes() == PAYLOADS["w_no_top.h5"]
     # the fetched mirror installs like any other
     home = tmp_path / "home"

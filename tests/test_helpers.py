@@ -27,8 +27,15 @@ def test_train_heads_learns_each_head_independently():
     y = rng.integers(0, 2, 400)
     signal = (y[:, None] * 2.0 - 1.0 + rng.normal(scale=0.5, size=(400, 3))).astype("float32")
     noise = rng.normal(size=(400, 3)).astype("float32")
-    results = heads.train_heads([signal[:300], noise[:300]], y[:300], [signal[300:], noise[300:]], y[300:],
-                                n_classes=2, epochs=20, learning_rate=0.05)
+    results = heads.train_heads(
+        [signal[:300], noise[:300]],
+        y[:300],
+        [signal[300:], noise[300:]],
+        y[300:],
+        n_classes=2,
+        epochs=20,
+        learning_rate=0.05,
+    )
     assert results[0].val_accuracy > 0.9
     assert results[1].val_accuracy < 0.75
     assert results[0].train_accuracy > 0.9
@@ -39,8 +46,9 @@ def test_train_head_multiclass_and_flatten():
     y = rng.integers(0, 3, 300)
     grid = rng.normal(size=(300, 2, 2, 4)).astype("float32")
     grid[np.arange(300), 0, 0, y] += 4.0
-    result = heads.train_head(grid[:200], y[:200], grid[200:], y[200:], n_classes=3, epochs=20, flatten=True,
-                              learning_rate=0.05)
+    result = heads.train_head(
+        grid[:200], y[:200], grid[200:], y[200:], n_classes=3, epochs=20, flatten=True, learning_rate=0.05
+    )
     assert result.val_accuracy > 0.9
     assert result.model.count_params() == 2 * 2 * 4 * 3 + 3
 
@@ -62,7 +70,7 @@ def test_image_dataset_and_materialize(photo_folder):
     assert images.shape == (6, 16, 16, 3) and images.dtype == np.uint8
     # labels follow the folders: red images (label 1) have their energy in channel 0, blue in channel 2
     means = images.reshape(len(images), -1, 3).mean(axis=1)
-    assert all((m[0] > m[2]) == (label == 1) for m, label in zip(means, labels))
+    assert all((m[0] > m[2]) == (label == 1) for m, label in zip(means, labels, strict=True))
 
 
 def test_image_dataset_missing_folder_says_what_to_run(tmp_path):
@@ -90,7 +98,10 @@ def test_param_counts_and_weight_snapshots():
 
     model = keras.Sequential([keras.Input((4,)), keras.layers.BatchNormalization(), keras.layers.Dense(1)])
     assert model_weights.param_counts(model).splitlines() == [
-        "Total params: 21", "Trainable params: 13", "Non-trainable params: 8"]
+        "Total params: 21",
+        "Trainable params: 13",
+        "Non-trainable params: 8",
+    ]
     before = model_weights.snapshot(model.weights)
     model.layers[-1].kernel.assign(np.ones((4, 1)))
     assert model_weights.changed(before, model.weights) == 1

@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 
 import pytest
+from mirrors import make_mirror
 
 from course_utils.assets import keras_cache
 from course_utils.assets.keras_cache import asset_status, install_mirror, mirror_location, status_report
 from course_utils.assets.manifest import AssetError, Manifest
-
-from mirrors import make_mirror
 
 ALIASES = {"models/weights_224_no_top.h5": ["weights_160_no_top.h5", "weights_96_no_top.h5"]}
 

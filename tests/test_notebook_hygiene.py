@@ -16,10 +16,13 @@ ALL = course_notebooks() + sorted(EXERCISES.glob("*.ipynb"))
 @pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_only_marked_cells_carry_outputs(path):
     nb = nbformat.read(path, as_version=4)
-    offenders = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and cell.outputs
-                 and MARKER not in cell.source]
-    assert not offenders, (f"{path.name}: cells {offenders} carry outputs; strip them with "
-                           f"'python -m course_utils outputs strip {path.relative_to(ROOT)}'")
+    offenders = [
+        i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and cell.outputs and MARKER not in cell.source
+    ]
+    assert not offenders, (
+        f"{path.name}: cells {offenders} carry outputs; strip them with "
+        f"'python -m course_utils outputs strip {path.relative_to(ROOT)}'"
+    )
 
 
 @pytest.mark.parametrize("path", course_notebooks(), ids=lambda p: f"{p.parent.name}/{p.stem}")

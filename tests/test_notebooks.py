@@ -38,8 +38,7 @@ def test_thresholds_fail_on_a_model_that_learned_nothing(request):
     assert limits.checks, "the negative control needs accuracy checks to defeat"
     results = [check.evaluate(run.metrics) for check in limits.checks]
     passed = [explanation for ok, explanation in results if ok]
-    assert not passed, ("these thresholds pass even with random weights, so they prove nothing:\n"
-                        + "\n".join(passed))
+    assert not passed, "these thresholds pass even with random weights, so they prove nothing:\n" + "\n".join(passed)
     run.problems = [p for p in run.problems if not p.startswith("threshold not met")]
     assert not run.problems, run.failure_report()
     run.note = "negative control, weights=None: its accuracy thresholds failed, as they must"
@@ -63,8 +62,25 @@ def test_exercises_run_under_nbval(tmp_path):
     copies = [nbval_copy(nb, tmp_path / nb.name, {"PROFILE": "smoke"}) for nb in exercises]
     started = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-cell-timeout=300", "-q", "-p", "no:cacheprovider",
-         "-o", "addopts=", "--rootdir", str(tmp_path), *map(str, copies)],
-        cwd=tmp_path, capture_output=True, text=True, timeout=1200)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval-lax",
+            "--nbval-cell-timeout=300",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "addopts=",
+            "--rootdir",
+            str(tmp_path),
+            *map(str, copies),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     print(f"nbval: {len(copies)} exercises in {time.perf_counter() - started:.0f} s")
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]

@@ -24,8 +24,9 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_section = next(item["pip"] for item in env["dependencies"] if isinstance(item, dict))
     conda_python = next(item for item in env["dependencies"] if isinstance(item, str) and item.startswith("python"))
-    assert {_normalise(r) for r in pip_section if not r.startswith("-e")} == \
-        {_normalise(r) for r in project["dependencies"]}
+    assert {_normalise(r) for r in pip_section if not r.startswith("-e")} == {
+        _normalise(r) for r in project["dependencies"]
+    }
     assert "-e ." in pip_section, "environment.yml must install course_utils itself"
     assert conda_python.startswith("python=3.1")
 

@@ -35,7 +35,7 @@ def test_unknown_profile_and_knob_are_explained():
     with pytest.raises(ValueError, match="Unknown knob"):
         Settings("ci", learning_rate=1e-3)
     with pytest.raises(AttributeError, match="no knob"):
-        Settings("ci").learning_rate
+        _ = Settings("ci").learning_rate
 
 
 def test_record_writes_to_the_metrics_file(tmp_path, capsys):
@@ -56,10 +56,15 @@ def test_record_outside_the_harness_only_shows(capsys):
     assert "x = 0.5" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("name, value, error", [
-    ("Val Accuracy", 0.5, ValueError), ("acc", math.nan, ValueError), ("acc", True, TypeError),
-    ("acc", "0.9", TypeError),
-])
+@pytest.mark.parametrize(
+    "name, value, error",
+    [
+        ("Val Accuracy", 0.5, ValueError),
+        ("acc", math.nan, ValueError),
+        ("acc", True, TypeError),
+        ("acc", "0.9", TypeError),
+    ],
+)
 def test_record_rejects_bad_input(name, value, error):
     with pytest.raises(error):
         recording.record(name, value)

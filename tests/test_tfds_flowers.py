@@ -34,8 +34,9 @@ def test_prepare_then_the_canonical_load_works_without_network(tmp_path):
     archive = _tiny_archive(tmp_path / "flower_photos.tgz")
     summary = tfds_flowers.prepare_tf_flowers(data_dir=tmp_path / "tfds", archive=archive)
     assert "10 photos (prepared from" in summary and "official archive has 3,670" in summary
-    train, val = tfds.load("tf_flowers", split=["train[:80%]", "train[80%:]"], as_supervised=True,
-                           data_dir=str(tmp_path / "tfds"))
+    train, val = tfds.load(
+        "tf_flowers", split=["train[:80%]", "train[80%:]"], as_supervised=True, data_dir=str(tmp_path / "tfds")
+    )
     labels = sorted(int(label) for _, label in train.concatenate(val))
     assert len(labels) == 10 and set(labels) == set(range(5))
     again = tfds_flowers.prepare_tf_flowers(data_dir=tmp_path / "tfds", archive=archive)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from course_utils.tooling.paths import ROOT, THRESHOLDS_FILE, course_notebooks, notebook_key
+from course_utils.tooling.paths import THRESHOLDS_FILE, course_notebooks, notebook_key
 from course_utils.tooling.thresholds import Check, ThresholdError, Thresholds
 
 

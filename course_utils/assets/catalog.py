@@ -48,9 +48,15 @@ def course_catalog(include_optional: bool = False) -> list[AssetEntry]:
         AssetEntry("models", "imagenet_class_index.json", CLASS_INDEX_URL, sha256=CLASS_INDEX_SHA256),
         AssetEntry("datasets", "cats_and_dogs_filtered.zip", CATS_AND_DOGS_URL),
         AssetEntry("datasets", "flower_photos.tgz", FLOWERS_URL),
-        *(AssetEntry("datasets/fashion-mnist", name, f"{TF_DATASETS}/{name}")
-          for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-                       "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")),
+        *(
+            AssetEntry("datasets/fashion-mnist", name, f"{TF_DATASETS}/{name}")
+            for name in (
+                "train-images-idx3-ubyte.gz",
+                "train-labels-idx1-ubyte.gz",
+                "t10k-images-idx3-ubyte.gz",
+                "t10k-labels-idx1-ubyte.gz",
+            )
+        ),
     ]
     if include_optional:
         entries += [

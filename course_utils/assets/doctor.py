@@ -17,9 +17,12 @@ from .manifest import AssetError
 
 DISTRIBUTION = "course-utils"  # the name pyproject.toml gives the course's package
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
-ESSENTIAL_FILES = ("mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5",
-                   "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5",
-                   "imagenet_class_index.json", "cats_and_dogs_filtered.zip")
+ESSENTIAL_FILES = (
+    "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5",
+    "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5",
+    "imagenet_class_index.json",
+    "cats_and_dogs_filtered.zip",
+)
 MIN_FREE_GB, LOW_FREE_GB = 1.0, 5.0
 INSTALL_HINT = "install the course: see the README's install command"
 
@@ -62,8 +65,12 @@ def python_finding() -> Finding:
     version = ".".join(map(str, sys.version_info[:3]))
     if supported.contains(version):
         return Finding("ok", "python", version)
-    return Finding("fail", "python", f"{version} is outside {supported}, which TensorFlow supports; "
-                   "create the virtual environment with a supported Python")
+    return Finding(
+        "fail",
+        "python",
+        f"{version} is outside {supported}, which TensorFlow supports; "
+        "create the virtual environment with a supported Python",
+    )
 
 
 def package_finding(name: str) -> Finding:
@@ -75,8 +82,11 @@ def package_finding(name: str) -> Finding:
         return Finding("fail", name, f"{version} installed; the course needs Keras 3 — {INSTALL_HINT}")
     tested = declared_bounds()[1].get(name, SpecifierSet())
     if not tested.contains(version, prereleases=True):
-        return Finding("warn", name, f"{version} is outside the tested range {tested}; "
-                       "lessons may run but measured numbers can differ")
+        return Finding(
+            "warn",
+            name,
+            f"{version} is outside the tested range {tested}; lessons may run but measured numbers can differ",
+        )
     return Finding("ok", name, version)
 
 
@@ -88,8 +98,11 @@ def kernel_finding() -> Finding:
     specs = KernelSpecManager().find_kernel_specs()
     if "python3" in specs:
         return Finding("ok", "jupyter kernel", f"python3 ({specs['python3']})")
-    return Finding("fail", "jupyter kernel", "no 'python3' kernel: run "
-                   "'python -m ipykernel install --sys-prefix' inside the course's environment")
+    return Finding(
+        "fail",
+        "jupyter kernel",
+        "no 'python3' kernel: run 'python -m ipykernel install --sys-prefix' inside the course's environment",
+    )
 
 
 def asset_findings() -> list[Finding]:
@@ -106,14 +119,31 @@ def asset_findings() -> list[Finding]:
     if not missing:
         findings.append(Finding("ok", "assets", "ImageNet weights, class index and datasets are cached"))
     elif mirror is not None:
-        findings.append(Finding("warn", "assets", f"{len(missing)} essential file(s) not cached yet; "
-                                "run 'python -m course_utils assets install' (setup() also does it)"))
+        findings.append(
+            Finding(
+                "warn",
+                "assets",
+                f"{len(missing)} essential file(s) not cached yet; "
+                "run 'python -m course_utils assets install' (setup() also does it)",
+            )
+        )
     elif can_reach(entries[missing[0]].origin):
-        findings.append(Finding("ok", "assets", f"{len(missing)} file(s) not cached; Keras will download "
-                                "them on first use (internet is reachable)"))
+        findings.append(
+            Finding(
+                "ok",
+                "assets",
+                f"{len(missing)} file(s) not cached; Keras will download them on first use (internet is reachable)",
+            )
+        )
     else:
-        findings.append(Finding("fail", "assets", f"offline and {', '.join(missing)} not cached: set "
-                                f"{ENV_VAR} to an asset mirror, or connect to the internet once"))
+        findings.append(
+            Finding(
+                "fail",
+                "assets",
+                f"offline and {', '.join(missing)} not cached: set "
+                f"{ENV_VAR} to an asset mirror, or connect to the internet once",
+            )
+        )
     return findings
 
 
@@ -121,8 +151,12 @@ def disk_finding(path: Path | None = None) -> Finding:
     path = path or keras_home()
     free_gb = shutil.disk_usage(path).free / 1e9
     if free_gb < MIN_FREE_GB:
-        return Finding("fail", "disk", f"{free_gb:.1f} GB free at {path}; the course needs about "
-                       f"{MIN_FREE_GB:.0f} GB for weights, datasets and executed notebooks — free some space")
+        return Finding(
+            "fail",
+            "disk",
+            f"{free_gb:.1f} GB free at {path}; the course needs about "
+            f"{MIN_FREE_GB:.0f} GB for weights, datasets and executed notebooks — free some space",
+        )
     if free_gb < LOW_FREE_GB:
         return Finding("warn", "disk", f"only {free_gb:.1f} GB free at {path}")
     return Finding("ok", "disk", f"{free_gb:.0f} GB free at {path}")
@@ -130,8 +164,14 @@ def disk_finding(path: Path | None = None) -> Finding:
 
 def diagnose() -> list[Finding]:
     """Every finding about this machine; blocking problems have level ``fail``."""
-    return [python_finding(), package_finding("tensorflow"), package_finding("keras"), kernel_finding(),
-            *asset_findings(), disk_finding()]
+    return [
+        python_finding(),
+        package_finding("tensorflow"),
+        package_finding("keras"),
+        kernel_finding(),
+        *asset_findings(),
+        disk_finding(),
+    ]
 
 
 def run_doctor() -> int:

@@ -15,8 +15,8 @@ import socket
 import threading
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .keras_cache import ENV_VAR
 
@@ -89,8 +89,11 @@ def install_download_guard(probe: Callable[[str], bool] = can_reach) -> None:
     if not hasattr(file_utils, "urlretrieve"):  # a Keras whose internals moved: keep its own behaviour
         import warnings
 
-        warnings.warn("course_utils: this Keras version has no file_utils.urlretrieve; offline "
-                      "downloads will fail with Keras's own error instead of a clear message.")
+        warnings.warn(
+            "course_utils: this Keras version has no file_utils.urlretrieve; offline "
+            "downloads will fail with Keras's own error instead of a clear message.",
+            stacklevel=2,
+        )
         return
     current = file_utils.urlretrieve
     if getattr(current, "__course_guard__", False):

@@ -9,15 +9,17 @@ from __future__ import annotations
 import datetime as _dt
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterable
 
 from .manifest import AssetEntry, AssetError, Manifest, copy_stream_verified, sha256_of
 
 TIMEOUT_S = 30
-DESCRIPTION = ("Offline mirror of the files the course downloads through keras.utils.get_file, "
-               "laid out as a Keras cache (keras/<cache_subdir>/<filename>).")
+DESCRIPTION = (
+    "Offline mirror of the files the course downloads through keras.utils.get_file, "
+    "laid out as a Keras cache (keras/<cache_subdir>/<filename>)."
+)
 
 
 def fetch_mirror(
@@ -47,10 +49,15 @@ def fetch_mirror(
         else:
             progress(f"fetch  {entry.origin}")
             digest = _download(entry, dest, timeout)
-        fetched.append(replace(
-            entry, sha256=digest, bytes=dest.stat().st_size, provenance="official",
-            source=f"downloaded from its origin by 'course_utils assets fetch' on {today}",
-        ))
+        fetched.append(
+            replace(
+                entry,
+                sha256=digest,
+                bytes=dest.stat().st_size,
+                provenance="official",
+                source=f"downloaded from its origin by 'course_utils assets fetch' on {today}",
+            )
+        )
         manifest = Manifest(files=fetched, description=DESCRIPTION)
         manifest.save(to)  # after every file: an interrupted fetch keeps what it has verified
     progress(f"wrote  {to / 'manifest.json'} ({len(fetched)} files)")

@@ -12,6 +12,7 @@ The mirror's location is a setting — the ``COURSE_ASSETS`` environment variabl
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -52,10 +53,8 @@ def keras_home() -> Path:
         home = Path(config.keras_home()).expanduser()
     else:
         home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")).expanduser()
-    try:
+    with contextlib.suppress(OSError):  # not writable: the fallback below
         home.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        pass
     if not os.access(home, os.W_OK):
         home = Path("/tmp/.keras")
         home.mkdir(parents=True, exist_ok=True)
@@ -77,11 +76,15 @@ class InstallReport:
         return len(self.copied) + len(self.linked)
 
     def summary(self) -> str:
-        text = (f"{len(self.copied)} copied, {len(self.linked)} linked as aliases, "
-                f"{len(self.up_to_date)} already up to date in {self.keras_home}")
+        text = (
+            f"{len(self.copied)} copied, {len(self.linked)} linked as aliases, "
+            f"{len(self.up_to_date)} already up to date in {self.keras_home}"
+        )
         if self.kept_different:
-            text += (f"; kept {len(self.kept_different)} existing file(s) that differ from the "
-                     f"mirror (delete them to take the mirror's copy): {', '.join(self.kept_different)}")
+            text += (
+                f"; kept {len(self.kept_different)} existing file(s) that differ from the "
+                f"mirror (delete them to take the mirror's copy): {', '.join(self.kept_different)}"
+            )
         return text
 
 
@@ -100,7 +103,8 @@ class _State:
             records = {}
         valid = isinstance(records, dict) and all(
             isinstance(r, dict) and isinstance(r.get("sha256"), str) and isinstance(r.get("stamp"), dict)
-            for r in records.values())
+            for r in records.values()
+        )
         self.records: dict[str, dict] = records if valid else {}  # a damaged state only costs a re-hash
 
     @staticmethod
@@ -266,14 +270,18 @@ def format_status(rows: list[AssetStatus], mirror: Path | None, home: Path) -> s
     missing = sum(row.state == "missing" for row in rows)
     lines.append("")
     if missing:
-        fix = ("run 'python -m course_utils assets install'" if mirror else
-               f"set {ENV_VAR} to a mirror and run 'python -m course_utils assets install', "
-               "or connect to the internet once")
+        fix = (
+            "run 'python -m course_utils assets install'"
+            if mirror
+            else f"set {ENV_VAR} to a mirror and run 'python -m course_utils assets install', "
+            "or connect to the internet once"
+        )
         lines.append(f"{missing} file(s) missing: {fix}.")
     else:
         lines.append("Everything is in place.")
     reconstructed = sorted({row.entry.filename for row in rows if not row.entry.is_official})
     if reconstructed:
-        lines.append("Not byte-identical to the official downloads (see the mirror's README): "
-                     + ", ".join(reconstructed))
+        lines.append(
+            "Not byte-identical to the official downloads (see the mirror's README): " + ", ".join(reconstructed)
+        )
     return "\n".join(lines)

@@ -11,9 +11,10 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator
+from typing import Any, BinaryIO
 
 MANIFEST_NAME = "manifest.json"
 CHUNK = 1 << 20
@@ -58,7 +59,7 @@ class AssetEntry:
         return self.provenance == "official"
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "AssetEntry":
+    def from_json(cls, data: dict[str, Any]) -> AssetEntry:
         try:
             return cls(
                 cache_subdir=data["cache_subdir"],
@@ -92,7 +93,7 @@ class Manifest:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, mirror: Path) -> "Manifest":
+    def load(cls, mirror: Path) -> Manifest:
         path = Path(mirror) / MANIFEST_NAME
         if not path.is_file():
             raise AssetError(
@@ -112,8 +113,7 @@ class Manifest:
         return cls(files=files, description=data.get("description", ""), extra=extra)
 
     def save(self, mirror: Path) -> Path:
-        data = {"description": self.description, **self.extra,
-                "files": [entry.to_json() for entry in self.files]}
+        data = {"description": self.description, **self.extra, "files": [entry.to_json() for entry in self.files]}
         path = Path(mirror) / MANIFEST_NAME
         write_text_atomic(path, json.dumps(data, indent=1) + "\n")
         return path

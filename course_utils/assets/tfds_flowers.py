@@ -38,8 +38,10 @@ def prepare_tf_flowers(data_dir: str | Path | None = None, archive: str | Path |
         return _summary(builder, "already prepared")
     archive = Path(archive) if archive is not None else flowers_archive()
     if not archive.is_file():
-        return (f"tf_flowers is not prepared and {archive} does not exist: tfds.load will download it "
-                "(needs internet). Offline, set COURSE_ASSETS and run course_utils.setup() first.")
+        return (
+            f"tf_flowers is not prepared and {archive} does not exist: tfds.load will download it "
+            "(needs internet). Offline, set COURSE_ASSETS and run course_utils.setup() first."
+        )
     original = download_manager.DownloadManager.download
 
     def from_archive(self, url_or_urls):
@@ -51,8 +53,11 @@ def prepare_tf_flowers(data_dir: str | Path | None = None, archive: str | Path |
 
     download_manager.DownloadManager.download = from_archive
     try:
-        builder.download_and_prepare(download_config=tfds.download.DownloadConfig(
-            try_download_gcs=False, compute_stats=tfds.download.ComputeStatsMode.SKIP))
+        builder.download_and_prepare(
+            download_config=tfds.download.DownloadConfig(
+                try_download_gcs=False, compute_stats=tfds.download.ComputeStatsMode.SKIP
+            )
+        )
     finally:
         download_manager.DownloadManager.download = original
     return _summary(builder, f"prepared from {archive}")
@@ -62,6 +67,8 @@ def _summary(builder, how: str) -> str:
     photos = builder.info.splits["train"].num_examples
     text = f"tf_flowers {builder.info.version} in {builder.data_dir}: {photos:,} photos ({how})."
     if photos != OFFICIAL_FLOWER_PHOTOS:
-        text += (f" The official archive has {OFFICIAL_FLOWER_PHOTOS:,} photos, this one {photos:,}: "
-                 "split sizes differ slightly from online runs.")
+        text += (
+            f" The official archive has {OFFICIAL_FLOWER_PHOTOS:,} photos, this one {photos:,}: "
+            "split sizes differ slightly from online runs."
+        )
     return text

@@ -47,8 +47,9 @@ def _run(args: argparse.Namespace) -> int:
     require_root()
     notebooks = [Path(n) for n in args.notebooks] or course_notebooks()
     if not notebooks:
-        raise CourseNotFound(f"No notebooks in {ROOT / 'notebooks'} or {ROOT / 'solutions'}: is this a complete "
-                             "clone of the course?")
+        raise CourseNotFound(
+            f"No notebooks in {ROOT / 'notebooks'} or {ROOT / 'solutions'}: is this a complete clone of the course?"
+        )
     for notebook in notebooks:
         notebook_key(notebook)  # a bogus or outside path fails here, before anything runs
     runs = []

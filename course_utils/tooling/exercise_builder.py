@@ -11,11 +11,17 @@ from __future__ import annotations
 import ast
 import json
 import re
+import sys
 from pathlib import Path
 
 import nbformat
 
-from .paths import EXERCISES, SOLUTIONS
+from .paths import EXERCISES, PYPROJECT, SOLUTIONS
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 BEGIN = re.compile(r"^(?P<indent>\s*)# BEGIN SOLUTION(?::\s*(?P<task>.*))?$")
 END = re.compile(r"^\s*# END SOLUTION\s*$")
@@ -32,7 +38,7 @@ def exercise_source(source: str, label: str) -> tuple[str, bool]:
             inside, found = True, True
             indent, task = begin["indent"], (begin["task"] or "write this part").strip()
             out.append(f"{indent}# YOUR CODE HERE: {task}")
-            out.append(f"{indent}raise NotImplementedError({json.dumps(f'{label}: {task}', ensure_ascii=False)})")
+            out += _placeholder(indent, f"{label}: {task}")
         elif END.match(line):
             if not inside:
                 raise ValueError(f"{label}: # END SOLUTION without BEGIN")
@@ -42,6 +48,30 @@ def exercise_source(source: str, label: str) -> tuple[str, bool]:
     if inside:
         raise ValueError(f"{label}: # BEGIN SOLUTION without END")
     return "\n".join(out), found
+
+
+def _string_literal(text: str) -> str:
+    """``text`` as a Python string literal quoted the way ``ruff format`` quotes it."""
+    if text.count('"') > text.count("'"):
+        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _placeholder(indent: str, message: str) -> list[str]:
+    """``raise NotImplementedError(message)``, laid out as ``ruff format`` lays it out."""
+    literal = _string_literal(message)
+    line = f"{indent}raise NotImplementedError({literal})"
+    if len(line) <= line_length():
+        return [line]
+    return [f"{indent}raise NotImplementedError(", f"{indent}    {literal}", f"{indent})"]
+
+
+def line_length() -> int:
+    """The line length ``ruff format`` keeps to, from ``pyproject.toml`` (88, ruff's default, without one)."""
+    try:
+        return int(tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["tool"]["ruff"]["line-length"])
+    except (OSError, KeyError):
+        return 88
 
 
 def _names(source: str) -> tuple[set[str], set[str]]:
@@ -64,8 +94,11 @@ def _names(source: str) -> tuple[set[str], set[str]]:
 def _enclosing_function(source: str) -> str | None:
     """The name of the last top-level function or class defined in ``source``."""
     try:
-        defs = [node.name for node in ast.parse(source).body
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+        defs = [
+            node.name
+            for node in ast.parse(source).body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        ]
     except SyntaxError:
         return None
     return defs[-1] if defs else None
@@ -91,7 +124,7 @@ def build_exercise(solution: Path) -> nbformat.NotebookNode:
             cell.source, found = exercise_source(cell.source, label)
             if found:  # what the cell binds before its placeholder still exists
                 prefix = cell.source.split("# YOUR CODE HERE", 1)[0]
-                indent = prefix[len(prefix.rstrip(" ")):]  # a placeholder inside a def: close the body
+                indent = prefix[len(prefix.rstrip(" ")) :]  # a placeholder inside a def: close the body
                 closed = prefix + (indent + "pass" if indent else "")
                 available = _names(closed)[0]
                 if indent:  # the function around the placeholder exists, but calling it raises
@@ -99,9 +132,8 @@ def build_exercise(solution: Path) -> nbformat.NotebookNode:
                 missing |= bound - available
             elif read & missing:
                 missing |= bound
-            if found or read & missing:
-                if "raises-exception" not in tags:
-                    cell.metadata["tags"] = tags + ["raises-exception"]
+            if (found or read & missing) and "raises-exception" not in tags:
+                cell.metadata["tags"] = tags + ["raises-exception"]
         cells.append(cell)
     nb.cells = cells
     return nb
@@ -114,8 +146,10 @@ def build_all(write: bool = True, solutions: Path = SOLUTIONS, exercises: Path =
     """
     found = sorted(solutions.glob("*.ipynb"))
     if not found:
-        raise FileNotFoundError(f"No solution notebooks in {solutions}: exercises are generated from them. "
-                                "Run this from a complete clone of the course.")
+        raise FileNotFoundError(
+            f"No solution notebooks in {solutions}: exercises are generated from them. "
+            "Run this from a complete clone of the course."
+        )
     result = {}
     for solution in found:
         text = nbformat.writes(build_exercise(solution)) + "\n"

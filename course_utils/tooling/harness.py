@@ -23,6 +23,7 @@ from .thresholds import Thresholds
 
 KERNEL = "python3"
 
+
 @dataclass
 class NotebookRun:
     """The outcome of executing one notebook."""
@@ -54,9 +55,16 @@ class NotebookRun:
         return "\n".join(lines)
 
 
-def execute(notebook: Path, profile: str = "ci", *, parameters: dict[str, Any] | None = None,
-            out_dir: Path = OUT_DIR, tag: str = "", thresholds: Thresholds | None = None,
-            root: Path = ROOT) -> NotebookRun:
+def execute(
+    notebook: Path,
+    profile: str = "ci",
+    *,
+    parameters: dict[str, Any] | None = None,
+    out_dir: Path = OUT_DIR,
+    tag: str = "",
+    thresholds: Thresholds | None = None,
+    root: Path = ROOT,
+) -> NotebookRun:
     """Run ``notebook`` once with papermill in ``profile`` and apply every check to that run."""
     import papermill
 
@@ -73,11 +81,19 @@ def execute(notebook: Path, profile: str = "ci", *, parameters: dict[str, Any] |
     started = time.perf_counter()
     try:
         papermill.execute_notebook(
-            str(notebook), str(executed), kernel_name=KERNEL, cwd=str(notebook.parent),
-            parameters={"PROFILE": profile, "METRICS_PATH": str(metrics_path),
-                        **(dict(limits.parameters) if limits else {}), **(parameters or {})},
+            str(notebook),
+            str(executed),
+            kernel_name=KERNEL,
+            cwd=str(notebook.parent),
+            parameters={
+                "PROFILE": profile,
+                "METRICS_PATH": str(metrics_path),
+                **(dict(limits.parameters) if limits else {}),
+                **(parameters or {}),
+            },
             execution_timeout=int(limits.timeout_s) if limits else None,
-            progress_bar=False, log_output=False,
+            progress_bar=False,
+            log_output=False,
         )
     except Exception as error:  # papermill raises PapermillExecutionError with the cell's traceback
         run.error = _short_error(error)
@@ -86,15 +102,18 @@ def execute(notebook: Path, profile: str = "ci", *, parameters: dict[str, Any] |
     if run.error is None:
         run.problems += compare_marked_outputs(notebook, executed)
         if limits is None and profile == "ci":
-            run.problems.append(f"no [\"{key}\".ci] section in {THRESHOLDS_FILE.name}: every "
-                                "notebook needs measured ci thresholds and a timeout")
+            run.problems.append(
+                f'no ["{key}".ci] section in {THRESHOLDS_FILE.name}: every '
+                "notebook needs measured ci thresholds and a timeout"
+            )
         elif limits is not None:
             if run.seconds > limits.timeout_s:
                 run.problems.append(f"took {run.seconds:.0f} s, over its {limits.timeout_s:.0f} s budget")
             for check in limits.checks:
                 passed, explanation = check.evaluate(run.metrics)
                 (run.passed_checks if passed else run.problems).append(
-                    explanation if passed else f"threshold not met: {explanation}")
+                    explanation if passed else f"threshold not met: {explanation}"
+                )
     return run
 
 

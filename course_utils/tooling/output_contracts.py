@@ -6,8 +6,9 @@ Every other output is stripped before a notebook is committed (``python -m cours
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import nbformat
 
@@ -31,8 +32,7 @@ def _comparable(outputs: Iterable[Any]) -> list[tuple[str, str]]:
 
 
 def marked_cells(nb: nbformat.NotebookNode) -> list[tuple[int, Any]]:
-    return [(i, cell) for i, cell in enumerate(nb.cells)
-            if cell.cell_type == "code" and MARKER in cell.source]
+    return [(i, cell) for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and MARKER in cell.source]
 
 
 def compare_marked_outputs(source: Path, executed: Path) -> list[str]:
@@ -48,11 +48,12 @@ def compare_marked_outputs(source: Path, executed: Path) -> list[str]:
             continue
         want, got = _comparable(cell.outputs), _comparable(twin.outputs)
         if not want:
-            problems.append(f"marked cell {index} has no committed output to compare; refresh it with "
-                            f"'python -m course_utils outputs keep {source.name}'")
+            problems.append(
+                f"marked cell {index} has no committed output to compare; refresh it with "
+                f"'python -m course_utils outputs keep {source.name}'"
+            )
         elif want != got:
-            problems.append(f"output of marked cell {index} changed:\n    committed: {want!r}\n"
-                            f"    this run:  {got!r}")
+            problems.append(f"output of marked cell {index} changed:\n    committed: {want!r}\n    this run:  {got!r}")
     return problems
 
 
@@ -71,8 +72,9 @@ def keep_marked_outputs(source: Path, executed: Path | None) -> int:
             continue
         if MARKER in cell.source:
             if cell.get("id") in ran_by_id:
-                cell.outputs = [o for o in ran_by_id[cell.id].outputs
-                                if not (o.output_type == "stream" and o.name == "stderr")]
+                cell.outputs = [
+                    o for o in ran_by_id[cell.id].outputs if not (o.output_type == "stream" and o.name == "stderr")
+                ]
             kept += bool(cell.outputs)
         else:
             cell.outputs = []

@@ -33,6 +33,7 @@ ROOT = find_root()
 NOTEBOOK_FOLDERS = ("notebooks", "solutions")  # what the harness runs, in this order
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
 THRESHOLDS_FILE = ROOT / "tests" / "thresholds.toml"
+PYPROJECT = ROOT / "pyproject.toml"
 REPORT_DIR = ROOT / "build"
 OUT_DIR = REPORT_DIR / "executed"
 
@@ -65,10 +66,13 @@ def notebook_key(notebook: Path, root: Path = ROOT) -> str:
     """
     path, root = Path(notebook).resolve(), Path(root).resolve()
     if path.suffix != ".ipynb" or not path.is_file():
-        raise CourseNotFound(f"{notebook} is not a notebook file: give a path such as "
-                             "notebooks/05_two_phase_fine_tuning.ipynb")
+        raise CourseNotFound(
+            f"{notebook} is not a notebook file: give a path such as notebooks/05_two_phase_fine_tuning.ipynb"
+        )
     try:
         return path.relative_to(root).with_suffix("").as_posix()
     except ValueError:
-        raise CourseNotFound(f"{notebook} is outside the course ({root}): the harness runs the course's own "
-                             "notebooks, whose thresholds are in tests/thresholds.toml.") from None
+        raise CourseNotFound(
+            f"{notebook} is outside the course ({root}): the harness runs the course's own "
+            "notebooks, whose thresholds are in tests/thresholds.toml."
+        ) from None

@@ -19,8 +19,7 @@ def report_paths(profile: str, directory: Path = REPORT_DIR) -> tuple[Path, Path
     return directory / f"last_run.{profile}.json", directory / f"last_run.{profile}.md"
 
 
-def write_report(runs: list[NotebookRun], profile: str, directory: Path = REPORT_DIR, *,
-                 merge: bool = False) -> Path:
+def write_report(runs: list[NotebookRun], profile: str, directory: Path = REPORT_DIR, *, merge: bool = False) -> Path:
     """Save the last run of ``profile`` as JSON and as the Markdown table the README shows.
 
     With ``merge``, notebooks this run did not execute keep their rows from the previous report
@@ -30,14 +29,16 @@ def write_report(runs: list[NotebookRun], profile: str, directory: Path = REPORT
     if merge and json_path.exists():
         fresh = {run.notebook for run in runs}
         previous = json.loads(json_path.read_text())
-        kept = [NotebookRun(**{"date": previous["date"], **row}) for row in previous["runs"]
-                if row["notebook"] not in fresh]
+        kept = [
+            NotebookRun(**{"date": previous["date"], **row}) for row in previous["runs"] if row["notebook"] not in fresh
+        ]
         runs = sorted(kept + list(runs), key=lambda run: run.notebook)
     dates = sorted({run.date for run in runs})
     meta = {
         "date": dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}",
         "profile": profile,
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, no GPU" if not _has_gpu()
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, no GPU"
+        if not _has_gpu()
         else f"{platform.machine()}, {os.cpu_count()} CPU cores, GPU",
         "python": platform.python_version(),
         "total_seconds": round(sum(run.seconds for run in runs), 1),
@@ -49,9 +50,13 @@ def write_report(runs: list[NotebookRun], profile: str, directory: Path = REPORT
 
 
 def markdown_table(meta: dict[str, Any], runs: list[NotebookRun]) -> str:
-    lines = [f"Measured on {meta['date']}, profile `{meta['profile']}`, {meta['machine']}, "
-             f"Python {meta['python']}; total {meta['total_seconds'] / 60:.1f} min.", "",
-             "| notebook | result | wall time | measured |", "|---|---|---|---|"]
+    lines = [
+        f"Measured on {meta['date']}, profile `{meta['profile']}`, {meta['machine']}, "
+        f"Python {meta['python']}; total {meta['total_seconds'] / 60:.1f} min.",
+        "",
+        "| notebook | result | wall time | measured |",
+        "|---|---|---|---|",
+    ]
     for run in runs:
         result = "ok" if run.ok else "FAILED"
         shown = ", ".join(f"{name} {value:.3g}" for name, value in sorted(run.metrics.items()))

@@ -22,10 +22,11 @@ from __future__ import annotations
 import ast
 import operator
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -75,8 +76,7 @@ def _parse(expr: str) -> ast.Compare:
     if not (isinstance(tree, ast.Compare) and len(tree.ops) == 1 and type(tree.ops[0]) in _COMPARE):
         raise ThresholdError(f"check {expr!r} must be one comparison with >=, >, <= or <")
     for node in ast.walk(tree):
-        allowed = (ast.Compare, ast.BinOp, ast.UnaryOp, ast.USub, ast.Name, ast.Load, ast.Constant,
-                   *_COMPARE, *_ARITH)
+        allowed = (ast.Compare, ast.BinOp, ast.UnaryOp, ast.USub, ast.Name, ast.Load, ast.Constant, *_COMPARE, *_ARITH)
         if not isinstance(node, allowed) or isinstance(node, ast.Constant) and not isinstance(node.value, (int, float)):
             raise ThresholdError(f"check {expr!r}: only metric names, numbers and + - * / are allowed")
     return tree
@@ -111,20 +111,24 @@ class Thresholds:
         for key in data:  # validate everything up front: a typo fails at once, not at the end
             for profile, section in data[key].items():
                 if profile not in PROFILES or not isinstance(section, Mapping):
-                    raise ThresholdError(f"[\"{key}\".{profile}]: not a profile ({', '.join(PROFILES)})")
+                    raise ThresholdError(f'["{key}".{profile}]: not a profile ({", ".join(PROFILES)})')
                 unknown = set(section) - {"timeout_s", "checks", "parameters"}
                 if unknown:
-                    raise ThresholdError(f"[\"{key}\".{profile}]: unknown key(s) {', '.join(sorted(unknown))}; "
-                                         "use timeout_s, checks and parameters")
+                    raise ThresholdError(
+                        f'["{key}".{profile}]: unknown key(s) {", ".join(sorted(unknown))}; '
+                        "use timeout_s, checks and parameters"
+                    )
                 bad = [name for name in section.get("parameters", {}) if not name.isupper()]
                 if bad:
-                    raise ThresholdError(f"[\"{key}\".{profile}] parameters: {', '.join(bad)} — notebook "
-                                         "parameters are UPPER_CASE names of the notebook's parameters cell")
+                    raise ThresholdError(
+                        f'["{key}".{profile}] parameters: {", ".join(bad)} — notebook '
+                        "parameters are UPPER_CASE names of the notebook's parameters cell"
+                    )
                 for check in self._checks(section, key, profile):
                     check.names()
 
     @classmethod
-    def load(cls, path: str | Path) -> "Thresholds":
+    def load(cls, path: str | Path) -> Thresholds:
         with open(path, "rb") as handle:
             return cls(tomllib.load(handle))
 
@@ -140,6 +144,9 @@ class Thresholds:
         if key not in self._data or profile not in self._data[key]:
             return None
         section = self._data[key][profile]
-        return NotebookThresholds(key, float(section.get("timeout_s", DEFAULT_TIMEOUT_S)),
-                                  self._checks(section, key, profile),
-                                  MappingProxyType(dict(section.get("parameters", {}))))
+        return NotebookThresholds(
+            key,
+            float(section.get("timeout_s", DEFAULT_TIMEOUT_S)),
+            self._checks(section, key, profile),
+            MappingProxyType(dict(section.get("parameters", {}))),
+        )
