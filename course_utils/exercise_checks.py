@@ -7,7 +7,7 @@ A check returns a short confirmation when the answer is right and raises :class:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -21,7 +21,7 @@ class CheckFailed(AssertionError):
     """The answer is not right yet; the message says what to change."""
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     raise CheckFailed(message)
 
 

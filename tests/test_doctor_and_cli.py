@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from collections import namedtuple
 
 import pytest
 from mirrors import make_mirror
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 
 from course_utils.assets import doctor
 from course_utils.tooling.cli import main
@@ -66,3 +69,36 @@ def test_cli_bad_mirror_is_an_error_not_a_traceback(tmp_path, capsys):
 def test_cli_fetch_requires_a_destination():
     with pytest.raises(SystemExit):
         main(["assets", "fetch"])
+
+
+def test_doctor_reads_the_bounds_pyproject_declares(monkeypatch):
+    from course_utils.tooling.paths import PYPROJECT
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    project = tomllib.loads(PYPROJECT.read_text())["project"]
+    declared = {Requirement(text).name: str(Requirement(text).specifier) for text in project["dependencies"]}
+    python, bounds = doctor.declared_bounds()
+    assert str(python) == str(SpecifierSet(project["requires-python"]))
+    assert str(bounds["keras"]) == declared["keras"] and str(bounds["tensorflow"]) == declared["tensorflow"]
+
+    def not_installed(name):  # a plain clone: the package's metadata is not there, pyproject.toml is
+        raise doctor.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(doctor.metadata, "metadata", not_installed)
+    assert doctor.declared_bounds() == (python, bounds)
+
+
+def test_a_package_outside_the_tested_range_is_a_warning(monkeypatch):
+    monkeypatch.setattr(doctor.metadata, "version", lambda name: "3.99.0")
+    finding = doctor.package_finding("keras")
+    assert finding.level == "warn" and "outside the tested range" in finding.message
+
+
+def test_help_lists_the_commands(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert all(command in out for command in ("assets", "doctor", "run", "outputs", "exercises", "readme"))
