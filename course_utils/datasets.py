@@ -16,6 +16,7 @@ import numpy as np
 
 from .assets.catalog import CATS_AND_DOGS_URL, FLOWERS_URL
 from .assets.tfds_flowers import prepare_tf_flowers
+from .photos import unreadable_images
 from .profiles import DEFAULT_SEED
 
 __all__ = [
@@ -44,6 +45,7 @@ def image_dataset(
     Labels are integers in alphabetical order of the class folders.  Pixels are float32 in
     [0, 255]: preprocessing belongs to the model (lesson 03).  With ``subset`` and
     ``validation_split`` one folder is split reproducibly (same ``seed`` for both subsets).
+    An image file that cannot be read (empty, cut short, not an image) is named before anything loads.
     """
     import keras
 
@@ -51,6 +53,15 @@ def image_dataset(
     if not directory.is_dir():
         raise FileNotFoundError(
             f"{directory} does not exist: run the get_file(...) cell that downloads and extracts the dataset first."
+        )
+    broken = unreadable_images(directory)
+    if broken:
+        listed = "\n".join(f"  {path}: {why}" for path, why in broken[:10])
+        more = f"\n  ... and {len(broken) - 10} more" if len(broken) > 10 else ""
+        raise ValueError(
+            f"{len(broken)} image file(s) under {directory} cannot be read, and training would stop at the "
+            f"first one with a message that names no file:\n{listed}{more}\nDelete or replace them (or extract "
+            "the dataset again), then re-run this cell."
         )
     dataset = keras.utils.image_dataset_from_directory(
         directory,

@@ -1,8 +1,10 @@
-"""Fine-tuning helpers: unfreeze the top of a base while BatchNormalization stays frozen."""
+"""Fine-tuning helpers: unfreeze the top of a base with BatchNormalization frozen, block boundaries,
+and backups of a fine-tuning run that match the run and survive a kill."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 
@@ -101,3 +103,52 @@ def block_boundary(base: Any, fraction: float) -> int:
         f"{base.name}: no block starts after {fraction:.0%} of its depth (layer names show no blocks); "
         "pick fine_tune_at by hand from [layer.name for layer in base.layers]."
     )
+
+
+def backup_folder(name: str, root: str | Path = "backups", **run: Any) -> Path:
+    """A ``BackupAndRestore`` folder for one run, named after everything that defines the run.
+
+    ``run`` holds the settings that make one training run differ from another (profile, image
+    size, image counts, epochs, the layer fine-tuning starts at, the learning rate, the weights):
+    change any of them and the next run gets a folder of its own, so a stale backup is never
+    restored into a different setup.  The settings are written beside the backup, for a reader.
+    """
+    import hashlib
+    import json
+
+    settings = json.dumps(run, sort_keys=True, default=str)
+    folder = Path(root) / f"{name}-{hashlib.sha256(settings.encode()).hexdigest()[:10]}"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "run.json").write_text(settings + "\n", encoding="utf-8")
+    return folder
+
+
+def recovering_backup(backup_dir: str | Path, **kwargs: Any):
+    """``keras.callbacks.BackupAndRestore(backup_dir)`` that survives a damaged backup.
+
+    A kernel killed while the backup was being written can leave files Keras cannot read, and then
+    every later ``fit`` fails until the learner finds and deletes the folder.  This callback says
+    so, deletes the damaged backup, puts the model back as it was, and trains from the start.
+    """
+    import shutil
+
+    import keras
+
+    class RecoveringBackupAndRestore(keras.callbacks.BackupAndRestore):
+        def on_train_begin(self, logs=None):
+            before = [weight.numpy() for weight in self.model.weights]
+            try:
+                super().on_train_begin(logs)
+            except Exception as error:  # any unreadable backup: h5, JSON, shapes
+                for weight, value in zip(self.model.weights, before, strict=True):
+                    weight.assign(value)
+                self.model._initial_epoch = None
+                shutil.rmtree(backup_dir, ignore_errors=True)
+                first_line = (str(error).splitlines() or [""])[0][:200]
+                print(
+                    f"The backup in {backup_dir} could not be restored ({type(error).__name__}: {first_line}); "
+                    "it was probably cut short when the kernel was stopped. It has been deleted, and this "
+                    "training starts from the beginning."
+                )
+
+    return RecoveringBackupAndRestore(backup_dir=str(backup_dir), **kwargs)

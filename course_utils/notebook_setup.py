@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,18 +19,20 @@ def setup(
     *,
     seed: int = DEFAULT_SEED,
     metrics_path: str | Path | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
     quiet: bool = False,
     **knobs: Any,
 ) -> Settings:
     """Prepare a notebook: settings, offline assets, download guard, seeds, environment summary.
 
-    - ``profile`` and ``knobs`` (``None`` = the profile's value) give the :class:`Settings`.
+    - ``profile``, ``overrides`` (this notebook's own values in a profile, e.g. ``{"ci": {"image_size":
+      96}}``) and ``knobs`` (``None`` = the profile's value) give the :class:`Settings`.
     - If ``COURSE_ASSETS`` names a mirror, its files are installed into the Keras cache (fast
       when already there), and a download Keras cannot make fails fast with a clear message.
     - Python, NumPy, TensorFlow and Keras random generators are seeded with ``seed``.
     - ``metrics_path`` (given by the harness) is where :func:`course_utils.record` writes.
     """
-    settings = Settings(profile, **knobs)
+    settings = Settings(profile, overrides, **knobs)
     set_metrics_path(metrics_path)
     mirror = mirror_location()
     install_report = install_mirror(mirror) if mirror is not None else None
@@ -55,7 +58,9 @@ def environment_summary(settings: Settings, mirror: Path | None, install_report:
     lines = [
         f"Python {platform.python_version()} · TensorFlow {tf.__version__} · Keras {keras.__version__} "
         f"(backend: {keras.backend.backend()}) · devices: {devices}",
-        f"Profile {settings.profile!r}: " + ", ".join(f"{k}={v}" for k, v in settings.as_dict().items()),
+        f"Profile {settings.profile!r}: "
+        + ", ".join(f"{k}={v}" for k, v in settings.as_dict().items())
+        + (f" (this notebook's own {settings.profile} values: {settings.overridden})" if settings.overridden else ""),
         f"Random seed {seed}. Keras cache: {home}",
     ]
     if mirror is None:

@@ -74,12 +74,12 @@ def pytest_terminal_summary(terminalreporter, config):
     if not runs:
         return
     profile = runs[0].profile
-    report = write_report(runs, profile)
+    report = write_report(runs, profile, merge=True)  # a partial run (pytest -k ...) keeps the other rows
     total = sum(run.seconds for run in runs)
     terminalreporter.section(f"notebook harness ({profile} profile)")
     for run in runs:
         note = f"  ({run.note})" if run.note else ""
-        terminalreporter.write_line(f"{'ok    ' if run.ok else 'FAILED'} {run.seconds:6.0f} s  {run.notebook}{note}")
+        terminalreporter.write_line(f"{run.result:9} {run.time_text():44} {run.notebook}{note}")
     terminalreporter.write_line(
         f"harness time: {total / 60:.1f} min for {len(runs)} notebook runs (report: {report.relative_to(ROOT)})"
     )

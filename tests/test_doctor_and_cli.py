@@ -15,7 +15,7 @@ from course_utils.tooling.cli import main
 
 
 def test_doctor_passes_on_this_environment(monkeypatch, capsys):
-    monkeypatch.setattr(doctor, "asset_findings", lambda: [doctor.Finding("ok", "assets", "stub")])
+    monkeypatch.setattr(doctor, "asset_findings", lambda verify=False: [doctor.Finding("ok", "assets", "stub")])
     assert doctor.run_doctor() == 0
     out = capsys.readouterr().out
     assert "[OK  ] tensorflow" in out and "Ready for the course" in out
@@ -102,3 +102,42 @@ def test_help_lists_the_commands(capsys):
         main(["--help"])
     out = capsys.readouterr().out
     assert all(command in out for command in ("assets", "doctor", "run", "outputs", "exercises", "readme"))
+
+
+def _doctor_says(monkeypatch, capsys, mirror, home, *args) -> tuple[int, str]:
+    monkeypatch.setenv("COURSE_ASSETS", str(mirror))
+    home.mkdir(parents=True, exist_ok=True)
+    monkeypatch.setattr(doctor, "keras_home", lambda: home)
+    monkeypatch.setattr("course_utils.assets.keras_cache.keras_home", lambda: home)
+    monkeypatch.setattr(doctor, "kernel_finding", lambda: doctor.Finding("ok", "jupyter kernel", "stub"))
+    code = main(["doctor", *args])
+    return code, capsys.readouterr().out
+
+
+def test_doctor_is_not_ready_without_a_manifest_or_with_an_invalid_one(monkeypatch, capsys, tmp_path):
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    code, out = _doctor_says(monkeypatch, capsys, mirror, tmp_path / "home")
+    assert code == 1 and "No manifest.json" in out and "Ready" not in out
+    (mirror / "manifest.json").write_text("{not json")
+    code, out = _doctor_says(monkeypatch, capsys, mirror, tmp_path / "home")
+    assert code == 1 and "not a valid asset manifest" in out and "Ready" not in out
+
+
+def test_doctor_is_not_ready_with_a_truncated_cached_file(monkeypatch, capsys, tmp_path):
+    from course_utils.assets.keras_cache import install_mirror
+
+    mirror, home = make_mirror(tmp_path / "mirror"), tmp_path / "home"
+    install_mirror(mirror, home)
+    with open(home / "datasets" / "data.zip", "r+b") as handle:
+        handle.truncate(3)
+    code, out = _doctor_says(monkeypatch, capsys, mirror, home)
+    assert code == 1 and "differ from the mirror" in out and "datasets/data.zip" in out and "Ready" not in out
+
+
+def test_cli_install_reports_a_damaged_mirror_file_and_fails(monkeypatch, tmp_path, capsys):
+    mirror = make_mirror(tmp_path / "mirror", bad_hash={"datasets/data.zip"})
+    monkeypatch.setattr("course_utils.assets.keras_cache.keras_home", lambda: tmp_path / "home")
+    assert main(["assets", "install", "--assets", str(mirror)]) == 1
+    out = capsys.readouterr().out
+    assert "1 copied" in out and "NOT installed" in out and "data.zip" in out

@@ -200,3 +200,65 @@ def test_block_of_knows_the_families_naming():
     assert block_of("conv4_block1_1_conv") == block_of("conv4_block1_out") != block_of("conv4_block2_1_conv")
     assert block_of("convnext_tiny_stage_2_block_0_depthwise_conv") is not None
     assert block_of("block2a_expand_conv") == block_of("block2a_project_bn") and block_of("Conv1") is None
+
+
+def test_backup_folders_follow_every_setting_of_the_run(tmp_path):
+    from course_utils.finetune import backup_folder
+
+    first = backup_folder("05_phase2", root=tmp_path, profile="ci", fine_tune_at="block_11_expand", lr=1e-5)
+    assert first == backup_folder("05_phase2", root=tmp_path, lr=1e-5, profile="ci", fine_tune_at="block_11_expand")
+    assert first != backup_folder("05_phase2", root=tmp_path, profile="ci", fine_tune_at="block_13_expand", lr=1e-5)
+    assert first != backup_folder("05_phase2", root=tmp_path, profile="ci", fine_tune_at="block_11_expand", lr=1e-4)
+    assert "block_11_expand" in (first / "run.json").read_text()
+
+
+def _tiny_fit(callback, epochs=2):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    x, y = np.ones((8, 4), "float32"), np.zeros((8, 1), "float32")
+    return model.fit(x, y, epochs=epochs, verbose=0, callbacks=[callback])
+
+
+def test_a_damaged_backup_is_reported_deleted_and_training_starts_afresh(tmp_path, capsys):
+    import keras
+
+    from course_utils.finetune import recovering_backup
+
+    def damage(folder):
+        folder.mkdir(exist_ok=True)
+        (folder / "latest.weights.h5").write_bytes(b"cut short by a kill")
+        (folder / "training_metadata.json").write_text('{"epoch": 1}')
+
+    damage(tmp_path / "plain")
+    with pytest.raises((OSError, ValueError)):  # the fault: Keras's own callback cannot get past it, run after run
+        _tiny_fit(keras.callbacks.BackupAndRestore(str(tmp_path / "plain")))
+    damage(tmp_path / "ours")
+    history = _tiny_fit(recovering_backup(tmp_path / "ours"))
+    assert history.epoch == [0, 1]  # from the beginning
+    assert "could not be restored" in capsys.readouterr().out
+    assert not (tmp_path / "ours").exists()  # deleted when the run finished, as Keras does
+
+
+def test_image_dataset_names_unreadable_files_and_the_fix(photo_folder):
+    (photo_folder / "red" / "empty.jpg").write_bytes(b"")
+    good = next((photo_folder / "blue").glob("*.png"))
+    (photo_folder / "blue" / "cut.png").write_bytes(good.read_bytes())  # a good PNG: not reported
+    (photo_folder / "blue" / "notes.jpg").write_bytes(b"these are not pixels")
+    with pytest.raises(ValueError) as error:
+        datasets.image_dataset(photo_folder, image_size=16, batch_size=3)
+    message = str(error.value)
+    assert "2 image file(s)" in message and "empty.jpg: the file is empty" in message
+    assert "notes.jpg: it is not a JPG image" in message and "Delete or replace them" in message
+
+
+def test_a_jpeg_cut_short_is_recognised(tmp_path):
+    import keras
+
+    path = tmp_path / "photo.jpg"
+    keras.utils.save_img(path, np.full((8, 8, 3), 128, "uint8"))
+    assert photos.image_problem(path) is None
+    path.write_bytes(path.read_bytes()[:-40])
+    assert "cut short" in photos.image_problem(path)

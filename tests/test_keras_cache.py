@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 
 import pytest
 from mirrors import make_mirror
 
 from course_utils.assets import keras_cache
-from course_utils.assets.keras_cache import asset_status, install_mirror, mirror_location, status_report
+from course_utils.assets.keras_cache import (
+    asset_status,
+    format_status,
+    install_mirror,
+    mirror_location,
+    status_report,
+)
 from course_utils.assets.manifest import AssetError, Manifest
 
 ALIASES = {"models/weights_224_no_top.h5": ["weights_160_no_top.h5", "weights_96_no_top.h5"]}
@@ -62,14 +71,16 @@ def test_a_damaged_installed_file_is_replaced_aliases_included(mirror, tmp_path)
     assert install_mirror(mirror, home).changed == 0
 
 
-def test_checksum_mismatch_names_the_file_and_leaves_nothing_behind(tmp_path):
+def test_checksum_mismatch_names_the_file_leaves_nothing_behind_and_installs_the_rest(tmp_path):
     bad = make_mirror(tmp_path / "mirror", bad_hash={"datasets/data.zip"})
     home = tmp_path / "keras_home"
-    with pytest.raises(AssetError, match="data.zip") as error:
-        install_mirror(bad, home)
-    assert "Checksum mismatch" in str(error.value)
+    report = install_mirror(bad, home)
+    assert list(report.failed) == ["keras/datasets/data.zip"]
+    assert "Checksum mismatch" in report.failed["keras/datasets/data.zip"]
+    assert "NOT installed" in report.summary() and "data.zip" in report.summary()
     leftovers = [p.name for p in (home / "datasets").iterdir()] if (home / "datasets").exists() else []
     assert leftovers == []
+    assert (home / "models" / "weights_224_no_top.h5").is_file()  # the good file is installed all the same
 
 
 def test_an_existing_different_file_is_kept_not_overwritten(mirror, tmp_path):
@@ -87,10 +98,11 @@ def test_an_existing_different_file_is_kept_not_overwritten(mirror, tmp_path):
     assert official.read_bytes() == b"the official download"
 
 
-def test_a_file_listed_but_missing_from_the_mirror_is_a_clear_error(mirror, tmp_path):
+def test_a_file_listed_but_missing_from_the_mirror_is_reported_and_the_rest_installed(mirror, tmp_path):
     (mirror / "keras" / "datasets" / "data.zip").unlink()
-    with pytest.raises(AssetError, match="missing"):
-        install_mirror(mirror, tmp_path / "home")
+    report = install_mirror(mirror, tmp_path / "home")
+    assert "missing" in report.failed["keras/datasets/data.zip"] and "Copy the mirror again" in report.summary()
+    assert (tmp_path / "home" / "models" / "weights_224_no_top.h5").is_file()
 
 
 def test_mirror_location_comes_from_the_setting(mirror, monkeypatch, tmp_path):
@@ -145,3 +157,78 @@ def test_manifest_written_by_fetch_is_readable_by_others(tmp_path):
     finally:
         os.umask(old)
     assert os.stat(tmp_path / "manifest.json").st_mode & 0o777 == 0o644
+
+
+def test_a_file_the_learner_put_over_an_installed_one_is_kept(mirror, tmp_path):
+    home = tmp_path / "keras_home"
+    install_mirror(mirror, home)
+    mine = home / "datasets" / "data.zip"
+    mine.unlink()
+    mine.write_bytes(b"my own download of the dataset")
+    report = install_mirror(mirror, home)
+    assert mine.read_bytes() == b"my own download of the dataset"
+    assert "datasets/data.zip" in report.kept_different
+    assert mine.read_bytes() == b"my own download of the dataset" and install_mirror(mirror, home).changed == 0
+
+
+def test_corruption_that_keeps_size_and_time_is_found_by_verify_and_replaced(mirror, tmp_path):
+    home = tmp_path / "keras_home"
+    install_mirror(mirror, home)
+    path = home / "datasets" / "data.zip"
+    stat = path.stat()
+    path.write_bytes(b"Z" + path.read_bytes()[1:])  # one byte flipped, same size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and the same modification time
+    assert {row.state for row in asset_status(mirror, home)} == {"installed"}  # the quick look cannot tell
+    rows = {row.cache_path: row.state for row in asset_status(mirror, home, verify=True)}
+    assert rows["datasets/data.zip"] == "differs from mirror"
+    text = format_status(asset_status(mirror, home, verify=True), mirror, home, verified=True)
+    assert "differ from the mirror" in text and "Everything is in place" not in text
+    install_mirror(mirror, home)  # the installer's own file, damaged in place: replaced
+    assert path.read_bytes() == b"zipbytes"
+
+
+def test_status_never_says_in_place_next_to_a_differing_file(mirror, tmp_path, monkeypatch):
+    home = tmp_path / "keras_home"
+    monkeypatch.setattr(keras_cache, "keras_home", lambda: home)
+    install_mirror(mirror, home)
+    path = home / "datasets" / "data.zip"
+    path.unlink()
+    path.write_bytes(b"something else")
+    text = status_report(mirror)
+    assert "differs from mirror" in text and "Everything is in place" not in text
+    verified = status_report(mirror, verify=True)
+    assert "differs from mirror" in verified and "Everything is in place" not in verified
+
+
+def test_partial_files_of_a_killed_install_are_removed(mirror, tmp_path):
+    home = tmp_path / "keras_home"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = home / "models" / f".weights_224_no_top.h5.{dead.pid}.k3j9x_q1.partial"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"half a file")
+    live = home / "models" / f".other.h5.{os.getppid()}.abcdefgh.partial"  # a process that still runs
+    live.write_bytes(b"being written")
+    install_mirror(mirror, home)
+    assert not stale.exists() and live.exists()
+
+
+def test_a_relative_mirror_setting_resolves_where_it_was_set(mirror, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path / "mirror" / "keras")  # where a notebook kernel would run: not where it was set
+    monkeypatch.setenv("PWD", str(tmp_path))
+    monkeypatch.setenv("COURSE_ASSETS", "mirror")
+    assert mirror_location() == mirror.resolve()
+    assert os.environ["COURSE_ASSETS"] == str(mirror.resolve())  # written back: every later reader agrees
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("path", "../../outside.h5"), ("cache_subdir", "../escape"), ("aliases", ["../x.h5"]), ("path", "/etc/x.h5")],
+)
+def test_a_manifest_path_leading_outside_is_refused_before_anything_is_written(mirror, tmp_path, field, value):
+    manifest = json.loads((mirror / "manifest.json").read_text())
+    manifest["files"][0][field] = value
+    (mirror / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(AssetError, match="relative path inside"):
+        install_mirror(mirror, tmp_path / "home" / "keras")
+    assert not (tmp_path / "home").exists()

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import io
 import tarfile
+import time
 
 import numpy as np
+import pytest
 
 from course_utils.assets import tfds_flowers
+from course_utils.assets.download_guard import AssetUnavailableError, install_tfds_download_guard
 
 CLASSES = ("daisy", "dandelion", "roses", "sunflowers", "tulips")
 
@@ -32,17 +35,44 @@ def test_prepare_then_the_canonical_load_works_without_network(tmp_path):
     import tensorflow_datasets as tfds
 
     archive = _tiny_archive(tmp_path / "flower_photos.tgz")
-    summary = tfds_flowers.prepare_tf_flowers(data_dir=tmp_path / "tfds", archive=archive)
+    summary = tfds_flowers.prepare_tf_flowers(data_dir=tmp_path / "tfds", archive=archive, probe=lambda url: False)
     assert "10 photos (prepared from" in summary and "official archive has 3,670" in summary
     train, val = tfds.load(
         "tf_flowers", split=["train[:80%]", "train[80%:]"], as_supervised=True, data_dir=str(tmp_path / "tfds")
     )
     labels = sorted(int(label) for _, label in train.concatenate(val))
     assert len(labels) == 10 and set(labels) == set(range(5))
-    again = tfds_flowers.prepare_tf_flowers(data_dir=tmp_path / "tfds", archive=archive)
+    again = tfds_flowers.prepare_tf_flowers(data_dir=tmp_path / "tfds", archive=archive, probe=lambda url: False)
     assert "already prepared" in again
 
 
-def test_without_an_archive_it_says_what_will_happen(tmp_path):
-    summary = tfds_flowers.prepare_tf_flowers(data_dir=tmp_path / "tfds", archive=tmp_path / "missing.tgz")
-    assert "does not exist" in summary and "COURSE_ASSETS" in summary
+def test_without_an_archive_online_tfds_downloads_it_itself(tmp_path):
+    summary = tfds_flowers.prepare_tf_flowers(
+        data_dir=tmp_path / "tfds", archive=tmp_path / "missing.tgz", probe=lambda url: True
+    )
+    assert "does not exist" in summary and "tfds.load will download it" in summary
+
+
+def test_without_an_archive_offline_it_fails_fast_with_both_fixes(tmp_path):
+    started = time.perf_counter()
+    with pytest.raises(AssetUnavailableError) as error:
+        tfds_flowers.prepare_tf_flowers(
+            data_dir=tmp_path / "tfds", archive=tmp_path / "missing.tgz", probe=lambda url: False
+        )
+    assert time.perf_counter() - started < 30
+    message = str(error.value)
+    assert "tf_flowers" in message and "connect to the internet" in message and "COURSE_ASSETS" in message
+
+
+def test_the_canonical_load_offline_fails_fast_naming_the_dataset(tmp_path):
+    import tensorflow_datasets as tfds
+
+    install_tfds_download_guard(probe=lambda url: False)
+    started = time.perf_counter()
+    with pytest.raises(AssetUnavailableError, match="'tf_flowers'"):
+        tfds.load(
+            "tf_flowers",
+            data_dir=str(tmp_path / "tfds"),
+            download_and_prepare_kwargs={"download_config": tfds.download.DownloadConfig(try_download_gcs=False)},
+        )
+    assert time.perf_counter() - started < 30

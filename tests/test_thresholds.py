@@ -37,24 +37,21 @@ def test_the_thresholds_file_parses_and_covers_every_notebook():
             assert check.measured, f"{key}: '{check.expr}' must say what was measured when it was set"
 
 
-def test_ci_budget_fits_twenty_six_minutes():
-    """Every notebook's time cap plus the negative control's add up to at most 26 minutes.
+def test_the_ci_harness_fits_twenty_measured_minutes():
+    """The measured ci times of every run, the negative control's included, add up to at most 20 minutes.
 
-    A notebook over its cap fails its test (papermill also stops any single cell that runs longer).
-    """
+    They were measured on the slower of the CI machines seen (a fresh-clone CI there took 21.6 min, the
+    harness 16.7); with the install, the unit tests and the exercises (about 6 min) the whole CI stays
+    under 30 minutes there."""
     from test_notebooks import NEGATIVE_CONTROL
 
     thresholds = Thresholds.load(THRESHOLDS_FILE)
     runs = course_notebooks() + [NEGATIVE_CONTROL]
-    budget = sum(thresholds.for_notebook(notebook_key(nb), "ci").timeout_s for nb in runs)
-    assert budget <= 26 * 60, f"the ci caps add up to {budget / 60:.1f} min"
+    measured = sum(thresholds.for_notebook(notebook_key(nb), "ci").measured_s for nb in runs)
+    assert measured <= 20 * 60, f"the measured ci times add up to {measured / 60:.1f} min"
 
 
-def test_a_section_may_set_notebook_parameters_for_its_profile():
-    thresholds = Thresholds({"notebooks/x": {"ci": {"timeout_s": 10, "parameters": {"EPOCHS": 3}}}})
-    assert dict(thresholds.for_notebook("notebooks/x", "ci").parameters) == {"EPOCHS": 3}
-    assert dict(Thresholds({"n": {"ci": {}}}).for_notebook("n", "ci").parameters) == {}
-    with pytest.raises(ThresholdError, match="UPPER_CASE"):
-        Thresholds({"notebooks/x": {"ci": {"parameters": {"epochs": 3}}}})
-    with pytest.raises(ThresholdError, match="unknown key"):
-        Thresholds({"notebooks/x": {"ci": {"timeout": 3}}})
+def test_budgets_leave_room_for_a_machine_half_as_fast_and_stop_only_hung_cells():
+    limits = Thresholds({"notebooks/x": {"ci": {"measured_s": 100}}}).for_notebook("notebooks/x", "ci")
+    assert limits.budget_s == 200 and limits.cell_limit_s == 1000
+    assert Thresholds({"n": {"ci": {}}}).for_notebook("n", "ci").measured_s > 0

@@ -12,7 +12,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 from .catalog import course_catalog
-from .keras_cache import ENV_VAR, keras_home, mirror_location
+from .keras_cache import ENV_VAR, asset_status, keras_home, mirror_location
 from .manifest import AssetError
 
 DISTRIBUTION = "course-utils"  # the name pyproject.toml gives the course's package
@@ -105,19 +105,38 @@ def kernel_finding() -> Finding:
     )
 
 
-def asset_findings() -> list[Finding]:
+def asset_findings(verify: bool = False) -> list[Finding]:
+    """The Keras cache against the mirror (or, without one, what the course needs and the network).
+
+    With a mirror, every cached file is checked against the mirror's sha256 (files unchanged since
+    the installer hashed them are taken from its records; ``verify`` hashes them all again).
+    """
     from .download_guard import can_reach
 
     try:
         mirror = mirror_location()
+        rows = asset_status(mirror, verify=verify) if mirror is not None else []
     except AssetError as error:
         return [Finding("fail", "assets", str(error))]
     home = keras_home()
+    findings = [Finding("ok", "keras cache", str(home))]
+    if mirror is not None:
+        damaged = [row.cache_path for row in rows if row.state == "differs from mirror"]
+        if damaged:
+            findings.append(
+                Finding(
+                    "fail",
+                    "assets",
+                    f"{len(damaged)} cached file(s) differ from the mirror's: {', '.join(damaged)}. A file of "
+                    "your own (an official download) is fine to keep; a damaged one breaks its lesson — delete "
+                    "it and run 'python -m course_utils assets install'",
+                )
+            )
     entries = {entry.filename: entry for entry in course_catalog()}
     missing = [name for name in ESSENTIAL_FILES if not (home / next(entries[name].cache_paths())).is_file()]
-    findings = [Finding("ok", "keras cache", str(home))]
     if not missing:
-        findings.append(Finding("ok", "assets", "ImageNet weights, class index and datasets are cached"))
+        checked = "checked against the mirror" if mirror is not None else "present (no mirror to check against)"
+        findings.append(Finding("ok", "assets", f"ImageNet weights, class index and datasets are cached, {checked}"))
     elif mirror is not None:
         findings.append(
             Finding(
@@ -162,23 +181,29 @@ def disk_finding(path: Path | None = None) -> Finding:
     return Finding("ok", "disk", f"{free_gb:.0f} GB free at {path}")
 
 
-def diagnose() -> list[Finding]:
+def diagnose(verify: bool = False) -> list[Finding]:
     """Every finding about this machine; blocking problems have level ``fail``."""
     return [
         python_finding(),
         package_finding("tensorflow"),
         package_finding("keras"),
         kernel_finding(),
-        *asset_findings(),
+        *asset_findings(verify),
         disk_finding(),
     ]
 
 
-def run_doctor() -> int:
+def run_doctor(verify: bool = False) -> int:
     """Print the findings; exit status 1 if any is blocking."""
-    findings = diagnose()
+    findings = diagnose(verify)
     for finding in findings:
         print(finding)
     blocking = [f for f in findings if f.level == "fail"]
-    print(f"\n{len(blocking)} blocking problem(s)." if blocking else "\nReady for the course.")
+    warnings = [f for f in findings if f.level == "warn"]
+    if blocking:
+        print(f"\n{len(blocking)} blocking problem(s).")
+    elif warnings:
+        print(f"\nReady for the course, with {len(warnings)} warning(s) above.")
+    else:
+        print("\nReady for the course.")
     return 1 if blocking else 0

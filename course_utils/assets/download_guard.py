@@ -56,7 +56,15 @@ def can_reach(url: str, timeout: float = PROBE_TIMEOUT_S) -> bool:
 
 def unavailable_message(filename: str, origin: str, target: str) -> str:
     mirror = os.environ.get(ENV_VAR)
-    where = f"the mirror {mirror} does not have it either" if mirror else f"{ENV_VAR} is not set"
+    if not mirror:
+        where = f"{ENV_VAR} is not set"
+    elif _mirror_lists(mirror, filename):
+        where = (
+            f"the mirror {mirror} lists it, but its copy could not be installed (damaged or missing: "
+            "'python -m course_utils assets install' says which; copy the mirror again)"
+        )
+    else:
+        where = f"the mirror {mirror} does not have it either"
     return (
         f"Keras needs '{filename}' and would download it from {origin}, but that host cannot be "
         f"reached (no internet?). It is not in the Keras cache ({Path(target).parent}) and {where}.\n"
@@ -66,6 +74,16 @@ def unavailable_message(filename: str, origin: str, target: str) -> str:
         "'python -m course_utils assets fetch --to DIR') and run "
         "'python -m course_utils assets install' (or course_utils.setup() in a notebook)."
     )
+
+
+def _mirror_lists(mirror: str, filename: str) -> bool:
+    """Whether the mirror's manifest names ``filename`` (False when it cannot be read)."""
+    from .manifest import AssetError, Manifest
+
+    try:
+        return any(filename in entry.names for entry in Manifest.load(Path(mirror)).files)
+    except AssetError:
+        return False
 
 
 def guarded(retrieve: Callable, probe: Callable[[str], bool] = can_reach) -> Callable:
@@ -107,3 +125,52 @@ def remove_download_guard() -> None:
 
     if getattr(file_utils.urlretrieve, "__course_guard__", False):
         file_utils.urlretrieve = file_utils.urlretrieve.__wrapped__
+
+
+def tfds_unavailable_message(dataset: str, url: str, data_dir: str) -> str:
+    return (
+        f"TensorFlow Datasets needs '{dataset}' and would download it from {url}, but that host cannot be "
+        f"reached (no internet?). It is not prepared in {data_dir}.\n"
+        "Fix it in one of two ways:\n"
+        "  1. connect to the internet once and re-run this cell — TFDS keeps the prepared dataset;\n"
+        f"  2. point {ENV_VAR} at the course's asset mirror, run course_utils.setup(), then "
+        "course_utils.datasets.prepare_tf_flowers(), which builds tf_flowers from the mirrored archive."
+    )
+
+
+def install_tfds_download_guard(probe: Callable[[str], bool] = can_reach) -> None:
+    """Put the probe in front of TensorFlow Datasets' downloads (idempotent).
+
+    Offline, TFDS retries a download for minutes and ends in a raw ``ConnectionError``; with the
+    guard it fails within seconds with :class:`AssetUnavailableError` naming the dataset and the fixes.
+    """
+    from tensorflow_datasets.core.download import download_manager
+
+    manager = download_manager.DownloadManager
+    current = manager.download
+    if getattr(current, "__course_guard__", False):
+        current = current.__wrapped__
+
+    def guarded_download(self, url_or_urls):
+        urls = _urls_in(url_or_urls)
+        unreachable = next((url for url in urls if not probe(url)), None)
+        if unreachable is not None:
+            dataset = getattr(self, "_dataset_name", None) or "a dataset"
+            raise AssetUnavailableError(tfds_unavailable_message(dataset, unreachable, str(self.download_dir)))
+        return current(self, url_or_urls)
+
+    guarded_download.__course_guard__ = True  # type: ignore[attr-defined]
+    guarded_download.__wrapped__ = current  # type: ignore[attr-defined]
+    manager.download = guarded_download
+
+
+def _urls_in(value) -> list[str]:
+    """The URL strings in what TFDS's ``download`` accepts: a URL, or a list or dict of them."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return [url for item in value for url in _urls_in(item)]
+    url = getattr(value, "url", None)  # a tfds.download.Resource
+    return [url] if isinstance(url, str) else []

@@ -15,23 +15,36 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .manifest import AssetEntry, AssetError, Manifest, copy_stream_verified, sha256_of, write_text_atomic
+from .manifest import CHUNK, AssetEntry, AssetError, Manifest, copy_stream_verified, sha256_of, write_text_atomic
 
 ENV_VAR = "COURSE_ASSETS"
 STATE_NAME = ".course_assets_state.json"
 
 
 def mirror_location(explicit: str | os.PathLike[str] | None = None) -> Path | None:
-    """The configured mirror: ``explicit`` if given, else ``$COURSE_ASSETS``, else ``None``."""
+    """The configured mirror: ``explicit`` if given, else ``$COURSE_ASSETS``, else ``None``.
+
+    A relative ``$COURSE_ASSETS`` is resolved against the folder it was set in — the shell's
+    working directory, ``$PWD``, which a notebook kernel inherits even though it runs in
+    ``notebooks/`` — and written back as an absolute path, so every later reader agrees.
+    """
     value = explicit if explicit is not None else os.environ.get(ENV_VAR)
     if not value:
         return None
-    path = Path(value).expanduser().resolve()
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        bases = [Path(os.environ["PWD"])] if explicit is None and os.environ.get("PWD") else []
+        candidates = [(base / path).resolve() for base in [*bases, Path.cwd()]]
+        path = next((c for c in candidates if c.is_dir()), candidates[0])
+        if explicit is None and path.is_dir():
+            os.environ[ENV_VAR] = str(path)
+    path = path.resolve()
     if not path.is_dir():
         raise AssetError(
             f"The asset mirror {path} (from {'--assets' if explicit else ENV_VAR}) does not exist. "
@@ -70,6 +83,7 @@ class InstallReport:
     linked: list[str] = field(default_factory=list)
     up_to_date: list[str] = field(default_factory=list)
     kept_different: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # mirror file -> why it was not installed
 
     @property
     def changed(self) -> int:
@@ -85,6 +99,10 @@ class InstallReport:
                 f"; kept {len(self.kept_different)} existing file(s) that differ from the "
                 f"mirror (delete them to take the mirror's copy): {', '.join(self.kept_different)}"
             )
+        if self.failed:
+            text += f"; NOT installed: {len(self.failed)} file(s) of the mirror are damaged or missing:\n"
+            text += "\n".join(f"  - {why}" for why in self.failed.values())
+            text += "\nLessons that need them will fail until the mirror is copied again; the rest work."
         return text
 
 
@@ -112,6 +130,12 @@ class _State:
         stat = path.stat()
         return {"bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
+    def unchanged(self, home: Path, rel: str) -> bool:
+        """Whether ``rel`` has the size and modification time it had when its hash was recorded."""
+        record = self.records.get(rel)
+        path = home / rel
+        return record is not None and path.is_file() and self._stamp(path) == record["stamp"]
+
     def known_sha256(self, home: Path, rel: str) -> str | None:
         """The sha256 recorded for ``rel`` if the file is unchanged since, else ``None``."""
         record = self.records.get(rel)
@@ -120,28 +144,32 @@ class _State:
             return None
         return record["sha256"] if self._stamp(path) == record["stamp"] else None
 
-    def installed_by_us(self, rel: str) -> bool:
-        return bool(self.records.get(rel, {}).get("installed"))
+    def installed_by_us(self, home: Path, rel: str) -> bool:
+        """Whether this module put the file there and nobody has written to it since."""
+        return bool(self.records.get(rel, {}).get("installed")) and self.unchanged(home, rel)
 
-    def remember(self, home: Path, rel: str, sha256: str, installed: bool | None = None) -> None:
-        """Record a verified hash; ``installed`` marks files this module put there (None: unchanged)."""
-        if installed is None:
-            installed = self.installed_by_us(rel)
+    def remember(self, home: Path, rel: str, sha256: str, installed: bool) -> None:
+        """Record a verified hash; ``installed`` marks a file this module put there."""
         self.records[rel] = {"sha256": sha256, "stamp": self._stamp(home / rel), "installed": installed}
 
     def save(self) -> None:
         write_text_atomic(self.path, json.dumps(self.records, indent=1, sort_keys=True))
 
 
-def _current_sha256(state: _State, home: Path, rel: str) -> str | None:
-    """The sha256 of an installed file (from the state when unchanged, else hashed), or None."""
-    known = state.known_sha256(home, rel)
+def _current_sha256(state: _State, home: Path, rel: str, verify: bool = False) -> str | None:
+    """The sha256 of a cached file (from the state when unchanged, else hashed), or None if absent.
+
+    A file that changed since its hash was recorded is no longer the installer's: someone else
+    wrote it.  ``verify`` hashes even unchanged files (corruption that keeps size and time).
+    """
+    known = None if verify else state.known_sha256(home, rel)
     if known is not None:
         return known
     if not (home / rel).is_file():
         return None
     digest = sha256_of(home / rel)
-    state.remember(home, rel, digest)
+    ours = state.installed_by_us(home, rel) and (verify or digest == state.records[rel]["sha256"])
+    state.remember(home, rel, digest, installed=ours)
     return digest
 
 
@@ -149,18 +177,24 @@ def install_mirror(mirror: Path, home: Path | None = None) -> InstallReport:
     """Copy every file of ``mirror`` (and every alias name) into the Keras cache, verified.
 
     Idempotent: files already installed and unchanged are recognised from a small state file
-    without re-hashing.  A file this function installed earlier and that no longer matches (damaged,
-    or from an older mirror) is replaced.  A file it did not install that differs from the mirror
-    (an official download by Keras, say) is kept, never overwritten.  A checksum mismatch raises
-    :class:`AssetError` naming the file and leaves no partial copy.
+    without re-hashing.  A file this function installed, that nobody has written to since, and
+    that no longer matches the mirror (a newer mirror, or damage that kept its size and time) is
+    replaced.  Any other file that differs from the mirror (an official download by Keras, a file
+    the learner put there) is kept, never overwritten.  A mirror file that is missing or fails its
+    checksum is reported in :attr:`InstallReport.failed` and leaves no partial copy; the other
+    files are installed all the same.  Partial copies left by a killed install are removed.
     """
     home = Path(home) if home is not None else keras_home()
     manifest = Manifest.load(mirror)
     state = _State(home)
     report = InstallReport(keras_home=home)
+    remove_stale_partials(home)
     try:
         for entry in manifest.files:
-            _install_entry(entry, Path(mirror), home, state, report)
+            try:
+                _install_entry(entry, Path(mirror), home, state, report)
+            except AssetError as error:
+                report.failed[entry.mirror_path] = str(error)
     finally:
         state.save()
     return report
@@ -176,13 +210,13 @@ def _install_entry(entry: AssetEntry, mirror: Path, home: Path, state: _State, r
     primary: Path | None = None
     for rel in entry.cache_paths():
         dest = home / rel
-        ours = state.installed_by_us(rel)
+        ours = state.installed_by_us(home, rel)
         current = _current_sha256(state, home, rel)
         if current is not None and (entry.sha256 is None or current == entry.sha256):
             report.up_to_date.append(rel)
             primary = primary or dest
             continue
-        if current is not None and not ours:
+        if current is not None and not ours and not _is_truncated_copy(dest, source):
             report.kept_different.append(rel)
             continue
         if primary is not None and _link(primary, dest):
@@ -195,10 +229,57 @@ def _install_entry(entry: AssetEntry, mirror: Path, home: Path, state: _State, r
         state.remember(home, rel, entry.sha256 or sha256_of(dest), installed=True)
 
 
+def _is_truncated_copy(path: Path, source: Path) -> bool:
+    """Whether ``path`` holds the first bytes of ``source`` and no more: a copy cut short, not a file of its own."""
+    size = path.stat().st_size
+    if size >= source.stat().st_size:
+        return False
+    with open(path, "rb") as cut, open(source, "rb") as whole:
+        while size > 0:
+            chunk = cut.read(min(CHUNK, size))
+            if not chunk or chunk != whole.read(len(chunk)):
+                return False
+            size -= len(chunk)
+    return True
+
+
+def remove_stale_partials(home: Path) -> list[Path]:
+    """Delete the temporary ``.partial`` files that a killed install left in the cache; returns them.
+
+    A temporary file carries the id of the process writing it; files of a process still running
+    (another notebook installing right now) are left alone.
+    """
+    removed = []
+    for path in home.rglob(".*.partial*"):
+        if path.is_file() and not _writer_alive(path.name):
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path)
+    return removed
+
+
+_PARTIAL = re.compile(r"\.(\d+)\.(?:[^.]+\.)?partial(?:-link)?$")
+
+
+def _writer_alive(name: str) -> bool:
+    """Whether the process whose id is in a temporary file's name (``.NAME.PID.*partial*``) runs."""
+    match = _PARTIAL.search(name)
+    pid = int(match.group(1)) if match else None
+    if pid is None or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, as another user's process
+        return True
+    return True
+
+
 def _link(existing: Path, dest: Path) -> bool:
     """Give ``existing``'s bytes a second name: a hard link, else a copy. False if impossible."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.partial-link")
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.partial-link")
     try:
         if tmp.exists():
             tmp.unlink()
@@ -220,12 +301,25 @@ class AssetStatus:
 
     cache_path: str
     entry: AssetEntry
-    state: str  # "installed", "missing", "differs from mirror", "present (unverified)"
+    state: str  # one of STATES
     alias_of: str | None = None
 
+    @property
+    def ok(self) -> bool:
+        return self.state in ("installed", "present (unverified)")
 
-def asset_status(mirror: Path | None, home: Path | None = None) -> list[AssetStatus]:
-    """Where every file of the mirror (or, with no mirror, of the course catalogue) stands."""
+
+#: What :func:`asset_status` can say of a file.  "present (unverified)": there, with no hash to check it against.
+STATES = ("installed", "missing", "differs from mirror", "present (unverified)")
+
+
+def asset_status(mirror: Path | None, home: Path | None = None, *, verify: bool = False) -> list[AssetStatus]:
+    """Where every file of the mirror (or, with no mirror, of the course catalogue) stands.
+
+    A file's hash comes from the installer's records while its size and modification time are
+    unchanged, and is computed again otherwise; ``verify`` hashes every file present, which also
+    finds corruption that kept its size and modification time.
+    """
     from .catalog import course_catalog
 
     home = Path(home) if home is not None else keras_home()
@@ -234,7 +328,7 @@ def asset_status(mirror: Path | None, home: Path | None = None) -> list[AssetSta
     rows = []
     for entry in entries:
         for rel in entry.cache_paths():
-            known = state.known_sha256(home, rel)
+            known = _current_sha256(state, home, rel, verify=verify)
             if not (home / rel).is_file():
                 label = "missing"
             elif known is None or entry.sha256 is None:
@@ -245,17 +339,18 @@ def asset_status(mirror: Path | None, home: Path | None = None) -> list[AssetSta
                 label = "differs from mirror"
             alias_of = None if rel.endswith("/" + entry.filename) else entry.filename
             rows.append(AssetStatus(rel, entry, label, alias_of))
+    state.save()
     return rows
 
 
-def status_report(mirror: Path | None = None) -> str:
+def status_report(mirror: Path | None = None, *, verify: bool = False) -> str:
     """What is in the Keras cache, against the configured mirror (``$COURSE_ASSETS``), as text."""
     mirror = mirror if mirror is not None else mirror_location()
     home = keras_home()
-    return format_status(asset_status(mirror, home), mirror, home)
+    return format_status(asset_status(mirror, home, verify=verify), mirror, home, verified=verify)
 
 
-def format_status(rows: list[AssetStatus], mirror: Path | None, home: Path) -> str:
+def format_status(rows: list[AssetStatus], mirror: Path | None, home: Path, *, verified: bool = False) -> str:
     """A readable table of :func:`asset_status` rows."""
     lines = [
         f"Keras cache (KERAS_HOME): {home}",
@@ -268,6 +363,7 @@ def format_status(rows: list[AssetStatus], mirror: Path | None, home: Path) -> s
         what = row.entry.provenance + (f", alias of {row.alias_of}" if row.alias_of else "")
         lines.append(f"{row.cache_path.ljust(width)}  {row.state:20}  {what}")
     missing = sum(row.state == "missing" for row in rows)
+    different = [row.cache_path for row in rows if row.state == "differs from mirror"]
     lines.append("")
     if missing:
         fix = (
@@ -277,8 +373,14 @@ def format_status(rows: list[AssetStatus], mirror: Path | None, home: Path) -> s
             "or connect to the internet once"
         )
         lines.append(f"{missing} file(s) missing: {fix}.")
-    else:
-        lines.append("Everything is in place.")
+    if different:
+        lines.append(
+            f"{len(different)} file(s) differ from the mirror (a download of your own, or damaged): delete "
+            f"them from {home} and run 'python -m course_utils assets install' to take the mirror's copy."
+        )
+    if not (missing or different):
+        checked = " (every file hashed and checked)" if verified else " ('assets status --verify' hashes every file)"
+        lines.append(f"Everything is in place{checked}.")
     reconstructed = sorted({row.entry.filename for row in rows if not row.entry.is_official})
     if reconstructed:
         lines.append(

@@ -13,7 +13,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, BinaryIO
 
 MANIFEST_NAME = "manifest.json"
@@ -58,6 +58,15 @@ class AssetEntry:
     def is_official(self) -> bool:
         return self.provenance == "official"
 
+    def __post_init__(self) -> None:
+        for field_name, value in (("cache_subdir", self.cache_subdir), ("path", self.path)):
+            if value is not None:
+                _require_inside(value, field_name, self.filename)
+        for name in self.names:
+            _require_inside(name, "filename" if name == self.filename else "aliases", self.filename)
+            if "/" in name or "\\" in name:
+                raise AssetError(f"manifest entry {self.filename!r}: file name {name!r} must not contain a folder")
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> AssetEntry:
         try:
@@ -84,6 +93,16 @@ class AssetEntry:
         return {key: value for key, value in data.items() if value not in (None, [])}
 
 
+def _require_inside(value: str, field_name: str, entry: str) -> None:
+    """Refuse a manifest path that would lead outside the folder it is relative to."""
+    path = PurePosixPath(value.replace("\\", "/"))
+    if not value or path.is_absolute() or ".." in path.parts or PureWindowsPath(value).drive:
+        raise AssetError(
+            f"manifest entry {entry!r}: {field_name} {value!r} must be a relative path inside the folder "
+            "(no '..', no absolute path); this manifest is damaged or not made for the course."
+        )
+
+
 @dataclass
 class Manifest:
     """The whole ``manifest.json`` of a mirror."""
@@ -107,7 +126,9 @@ class Manifest:
             files = [AssetEntry.from_json(item) for item in data["files"]]
         except OSError as error:
             raise AssetError(f"Cannot read {path}: {error}. Check the mirror's permissions.") from None
-        except (ValueError, KeyError, TypeError) as error:
+        except AssetError as error:
+            raise AssetError(f"{path}: {error}") from None
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise AssetError(f"{path} is not a valid asset manifest: {error}") from None
         extra = {k: v for k, v in data.items() if k not in ("files", "description")}
         return cls(files=files, description=data.get("description", ""), extra=extra)
@@ -136,7 +157,7 @@ def copy_stream_verified(source: BinaryIO, dest: Path, expected_sha256: str | No
     Returns the sha256 of what was written.
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent)
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.{os.getpid()}.", suffix=".partial", dir=dest.parent)
     digest = hashlib.sha256()
     try:
         with os.fdopen(handle, "wb") as out:

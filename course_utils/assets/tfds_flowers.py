@@ -4,13 +4,21 @@ TensorFlow Datasets downloads ``flower_photos.tgz`` and converts it into its own
 TFDS data directory (``$TFDS_DATA_DIR``, default ``~/tensorflow_datasets``); once they exist,
 ``tfds.load`` reads them and never goes online.  :func:`prepare_tf_flowers` builds those files
 with TFDS's own builder, from the archive the asset mirror put in the Keras cache instead of from
-the network.  Online, without a local archive, it does nothing and TFDS downloads as usual.
+the network.  Online, without a local archive, it does nothing and TFDS downloads as usual;
+offline, it fails within seconds with the fixes instead of retrying for minutes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+from .download_guard import (
+    AssetUnavailableError,
+    can_reach,
+    install_tfds_download_guard,
+    tfds_unavailable_message,
+)
 from .keras_cache import keras_home
 
 #: The URL the TFDS tf_flowers builder downloads (see its dataset_builder.py).
@@ -24,11 +32,18 @@ def flowers_archive() -> Path:
     return keras_home() / "datasets" / "flower_photos.tgz"
 
 
-def prepare_tf_flowers(data_dir: str | Path | None = None, archive: str | Path | None = None) -> str:
+def prepare_tf_flowers(
+    data_dir: str | Path | None = None,
+    archive: str | Path | None = None,
+    probe: Callable[[str], bool] = can_reach,
+) -> str:
     """Prepare TFDS's ``tf_flowers`` from a local archive; return a sentence saying what was done.
 
     Idempotent: an already prepared dataset is left alone.  Preparation writes to a temporary
     folder that TFDS renames when complete, so an interruption leaves nothing half-written.
+    Without a local archive, online, TFDS downloads it itself; offline this raises
+    :class:`AssetUnavailableError` with the fixes, within seconds.  Either way TFDS's downloads are
+    guarded from here on (``probe`` decides whether a host can be reached).
     """
     import tensorflow_datasets as tfds
     from tensorflow_datasets.core.download import download_manager
@@ -36,11 +51,14 @@ def prepare_tf_flowers(data_dir: str | Path | None = None, archive: str | Path |
     builder = tfds.builder("tf_flowers", data_dir=None if data_dir is None else str(data_dir))
     if builder.is_prepared():
         return _summary(builder, "already prepared")
+    install_tfds_download_guard(probe)
     archive = Path(archive) if archive is not None else flowers_archive()
     if not archive.is_file():
+        if not probe(TFDS_FLOWERS_URL):
+            raise AssetUnavailableError(tfds_unavailable_message("tf_flowers", TFDS_FLOWERS_URL, builder.data_dir))
         return (
             f"tf_flowers is not prepared and {archive} does not exist: tfds.load will download it "
-            "(needs internet). Offline, set COURSE_ASSETS and run course_utils.setup() first."
+            "(the internet is reachable)."
         )
     original = download_manager.DownloadManager.download
 

@@ -27,16 +27,17 @@ def _assets(args: argparse.Namespace) -> int:
         if mirror is None:
             print("No mirror configured: set COURSE_ASSETS=DIR or pass --assets DIR.", file=sys.stderr)
             return 2
-        print(install_mirror(mirror).summary())
-        return 0
-    print(status_report(mirror))
+        report = install_mirror(mirror)
+        print(report.summary())
+        return 1 if report.failed else 0
+    print(status_report(mirror, verify=args.verify))
     return 0
 
 
-def _doctor(_: argparse.Namespace) -> int:
+def _doctor(args: argparse.Namespace) -> int:
     from ..assets.doctor import run_doctor
 
-    return run_doctor()
+    return run_doctor(verify=args.verify)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -57,8 +58,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"[{index}/{len(notebooks)}] {notebook} (profile {args.profile}) ...", flush=True)
         run = execute(notebook, args.profile)
         runs.append(run)
-        status = "ok" if run.ok else "FAILED"
-        print(f"    {status} in {run.seconds:.0f} s; executed copy: {run.executed}")
+        print(f"    {run.result} in {run.time_text()}; executed copy: {run.executed}")
         if not run.ok:
             print("    " + run.failure_report().replace("\n", "\n    "))
     report = write_report(runs, args.profile, merge=bool(args.notebooks))  # a subset keeps the other rows
@@ -125,9 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="fetch: also the larger backbones of lesson 06 (EfficientNetV2B0, ...)",
     )
+    assets.add_argument("--verify", action="store_true", help="status: hash every cached file again")
     assets.set_defaults(func=_assets)
 
-    sub.add_parser("doctor", help="check this machine for the course").set_defaults(func=_doctor)
+    doctor = sub.add_parser("doctor", help="check this machine for the course")
+    doctor.add_argument("--verify", action="store_true", help="hash every cached file again")
+    doctor.set_defaults(func=_doctor)
 
     run = sub.add_parser("run", help="execute notebooks headlessly and check their thresholds")
     run.add_argument("--profile", default="ci", choices=profiles)

@@ -11,6 +11,7 @@ Used by the pytest suite and by ``python -m course_utils run``.
 from __future__ import annotations
 
 import datetime as _dt
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,10 +39,30 @@ class NotebookRun:
     passed_checks: list[str] = field(default_factory=list)
     note: str = ""
     date: str = field(default_factory=lambda: _dt.date.today().isoformat())
+    budget_s: float | None = None  # twice the measured time: over it, the run is flagged, not failed
+    checked: bool = True  # False: the thresholds file has no section for this notebook in this profile
 
     @property
     def ok(self) -> bool:
         return self.error is None and not self.problems
+
+    @property
+    def result(self) -> str:
+        """``ok``, ``FAILED``, or ``unchecked`` (it ran, but nothing it claims was checked)."""
+        if not self.ok:
+            return "FAILED"
+        return "ok" if self.checked else "unchecked"
+
+    @property
+    def over_budget(self) -> bool:
+        return self.budget_s is not None and self.seconds > self.budget_s
+
+    def time_text(self) -> str:
+        """The wall time beside its budget, e.g. ``83 s (budget 166 s)``."""
+        if self.budget_s is None:
+            return f"{self.seconds:.0f} s"
+        flag = ", over budget: a slow or busy machine?" if self.over_budget else ""
+        return f"{self.seconds:.0f} s (budget {self.budget_s:.0f} s{flag})"
 
     def reproduce(self) -> str:
         return f"python -m course_utils run --profile {self.profile} {self.notebook}"
@@ -74,7 +95,9 @@ def execute(
     limits = thresholds.for_notebook(key, profile)
     executed = out_dir / f"{key}{tag}.{profile}.ipynb"
     metrics_path = executed.with_suffix(".metrics.json")
-    executed.parent.mkdir(parents=True, exist_ok=True)
+    workdir = executed.with_suffix(".work")  # its own working directory: nothing of an earlier run leaks in
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
     metrics_path.unlink(missing_ok=True)
 
     run = NotebookRun(notebook=key + ".ipynb", profile=profile, executed=str(executed), seconds=0.0)
@@ -84,14 +107,9 @@ def execute(
             str(notebook),
             str(executed),
             kernel_name=KERNEL,
-            cwd=str(notebook.parent),
-            parameters={
-                "PROFILE": profile,
-                "METRICS_PATH": str(metrics_path),
-                **(dict(limits.parameters) if limits else {}),
-                **(parameters or {}),
-            },
-            execution_timeout=int(limits.timeout_s) if limits else None,
+            cwd=str(workdir),
+            parameters={"PROFILE": profile, "METRICS_PATH": str(metrics_path), **(parameters or {})},
+            execution_timeout=int(limits.cell_limit_s) if limits else None,
             progress_bar=False,
             log_output=False,
         )
@@ -104,11 +122,12 @@ def execute(
         if limits is None and profile == "ci":
             run.problems.append(
                 f'no ["{key}".ci] section in {THRESHOLDS_FILE.name}: every '
-                "notebook needs measured ci thresholds and a timeout"
+                "notebook needs measured ci thresholds and its measured time"
             )
-        elif limits is not None:
-            if run.seconds > limits.timeout_s:
-                run.problems.append(f"took {run.seconds:.0f} s, over its {limits.timeout_s:.0f} s budget")
+        elif limits is None:
+            run.checked = False
+        else:
+            run.budget_s = limits.budget_s
             for check in limits.checks:
                 passed, explanation = check.evaluate(run.metrics)
                 (run.passed_checks if passed else run.problems).append(

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..profiles import PROFILES
 from .harness import NotebookRun
-from .paths import REPORT_DIR
+from .paths import REPORT_DIR, ROOT
 
 
 def report_paths(profile: str, directory: Path = REPORT_DIR) -> tuple[Path, Path]:
@@ -19,7 +19,9 @@ def report_paths(profile: str, directory: Path = REPORT_DIR) -> tuple[Path, Path
     return directory / f"last_run.{profile}.json", directory / f"last_run.{profile}.md"
 
 
-def write_report(runs: list[NotebookRun], profile: str, directory: Path = REPORT_DIR, *, merge: bool = False) -> Path:
+def write_report(
+    runs: list[NotebookRun], profile: str, directory: Path = REPORT_DIR, *, merge: bool = False, root: Path = ROOT
+) -> Path:
     """Save the last run of ``profile`` as JSON and as the Markdown table the README shows.
 
     With ``merge``, notebooks this run did not execute keep their rows from the previous report
@@ -29,8 +31,10 @@ def write_report(runs: list[NotebookRun], profile: str, directory: Path = REPORT
     if merge and json_path.exists():
         fresh = {run.notebook for run in runs}
         previous = json.loads(json_path.read_text())
-        kept = [
-            NotebookRun(**{"date": previous["date"], **row}) for row in previous["runs"] if row["notebook"] not in fresh
+        kept = [  # rows of notebooks this run did not execute, unless the notebook is gone
+            NotebookRun(**{"date": previous["date"], **row})
+            for row in previous["runs"]
+            if row["notebook"] not in fresh and (root / row["notebook"]).is_file()
         ]
         runs = sorted(kept + list(runs), key=lambda run: run.notebook)
     dates = sorted({run.date for run in runs})
@@ -58,10 +62,9 @@ def markdown_table(meta: dict[str, Any], runs: list[NotebookRun]) -> str:
         "|---|---|---|---|",
     ]
     for run in runs:
-        result = "ok" if run.ok else "FAILED"
         shown = ", ".join(f"{name} {value:.3g}" for name, value in sorted(run.metrics.items()))
         name = f"`{run.notebook}`" + (f" ({run.note})" if run.note else "")
-        lines.append(f"| {name} | {result} | {run.seconds:.0f} s | {shown} |")
+        lines.append(f"| {name} | {run.result} | {run.time_text()} | {shown} |")
     return "\n".join(lines)
 
 

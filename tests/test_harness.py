@@ -1,0 +1,99 @@
+"""The harness's own failure paths, on tiny notebooks that load no model (seconds each)."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from course_utils.tooling import harness, thresholds
+from course_utils.tooling.paths import ROOT
+from course_utils.tooling.thresholds import Thresholds
+
+
+def _notebook(root, name: str, *cells: str):
+    """``root/notebooks/<name>.ipynb`` with a parameters cell and ``cells``."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    parameters = nbformat.v4.new_code_cell('PROFILE = "full"\nMETRICS_PATH = None')
+    parameters.metadata["tags"] = ["parameters"]
+    record = "from course_utils.recording import record, set_metrics_path\nset_metrics_path(METRICS_PATH)"
+    nb.cells = [parameters, nbformat.v4.new_code_cell(record), *map(nbformat.v4.new_code_cell, cells)]
+    path = root / "notebooks" / f"{name}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def _run(tmp_path, path, sections, profile="ci"):
+    limits = Thresholds({f"notebooks/{path.stem}": sections})
+    return harness.execute(path, profile, out_dir=tmp_path / "out", thresholds=limits, root=tmp_path)
+
+
+def test_a_notebook_that_meets_its_checks_passes(tmp_path):
+    path = _notebook(tmp_path, "ok", 'record("accuracy", 0.9)')
+    run = _run(tmp_path, path, {"ci": {"measured_s": 30, "checks": [{"expr": "accuracy >= 0.8"}]}})
+    assert run.ok and run.result == "ok" and run.metrics == {"accuracy": 0.9}
+    assert run.time_text().endswith("(budget 60 s)")
+
+
+def test_a_cell_error_fails_the_run_and_says_how_to_reproduce(tmp_path):
+    path = _notebook(tmp_path, "error", "1 / 0")
+    run = _run(tmp_path, path, {"ci": {"measured_s": 30}})
+    assert not run.ok and "ZeroDivisionError" in run.error
+    assert "Reproduce: python -m course_utils run --profile ci notebooks/error.ipynb" in run.failure_report()
+
+
+def test_a_metric_the_notebook_did_not_record_fails_its_check(tmp_path):
+    path = _notebook(tmp_path, "silent", "pass")
+    run = _run(tmp_path, path, {"ci": {"measured_s": 30, "checks": [{"expr": "accuracy >= 0.8"}]}})
+    assert not run.ok and any("recorded no accuracy" in problem for problem in run.problems)
+
+
+def test_over_budget_is_reported_not_failed(tmp_path):
+    path = _notebook(tmp_path, "slow", "import time; time.sleep(0.2)")
+    run = _run(tmp_path, path, {"ci": {"measured_s": 0.01}})
+    assert run.ok and run.over_budget and "over budget" in run.time_text()
+
+
+def test_a_hung_cell_is_stopped(tmp_path, monkeypatch):
+    monkeypatch.setattr(thresholds, "MIN_CELL_LIMIT_S", 3.0)
+    path = _notebook(tmp_path, "hung", "import time; time.sleep(120)")
+    run = _run(tmp_path, path, {"ci": {"measured_s": 0.1}})
+    assert not run.ok and run.seconds < 60 and "Timeout" in run.error
+
+
+def test_a_notebook_without_a_ci_section_fails_and_without_a_full_one_is_unchecked(tmp_path):
+    path = _notebook(tmp_path, "unlisted", 'record("accuracy", 0.9)')
+    run = harness.execute(path, "ci", out_dir=tmp_path / "out", thresholds=Thresholds({}), root=tmp_path)
+    assert not run.ok and 'no ["notebooks/unlisted".ci] section' in run.problems[0]
+    run = harness.execute(path, "full", out_dir=tmp_path / "out", thresholds=Thresholds({}), root=tmp_path)
+    assert run.ok and run.result == "unchecked"
+
+
+def test_each_run_has_its_own_working_directory(tmp_path):
+    code = (
+        "from pathlib import Path\n"
+        "leftover = Path('backups').exists()\n"
+        "Path('backups').mkdir()\n"
+        "record('leftover', float(leftover))"
+    )
+    path = _notebook(tmp_path, "backup", code)
+    for _ in range(2):  # the second run must not find the first run's folder
+        run = _run(tmp_path, path, {"ci": {"measured_s": 30, "checks": [{"expr": "leftover <= 0"}]}})
+        assert run.ok, run.failure_report()
+
+
+def test_sections_must_name_existing_notebooks(tmp_path):
+    _notebook(tmp_path, "real")
+    table = Thresholds({"notebooks/real": {"ci": {}}, "notebooks/raal": {"full": {}}})
+    assert table.unmatched(tmp_path) == ["notebooks/raal"]
+    assert Thresholds.load(ROOT / "tests" / "thresholds.toml").unmatched(ROOT) == []
+
+
+@pytest.mark.parametrize(
+    "section, message",
+    [({"parameters": {"EPOCHS": 3}}, "overrides"), ({"timeout_s": 3}, "unknown key"), ({"measured_s": "x"}, "seconds")],
+)
+def test_malformed_sections_are_explained(section, message):
+    with pytest.raises(thresholds.ThresholdError, match=message):
+        Thresholds({"notebooks/x": {"ci": section}})

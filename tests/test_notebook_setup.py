@@ -1,0 +1,67 @@
+"""setup(): settings with a notebook's own overrides, the mirror installed, seeds, the summary."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from mirrors import make_mirror
+
+import course_utils
+from course_utils import notebook_setup, recording
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    home = tmp_path / "keras_home"
+    home.mkdir()
+    monkeypatch.setattr(notebook_setup, "keras_home", lambda: home)
+    monkeypatch.setattr("course_utils.assets.keras_cache.keras_home", lambda: home)
+    monkeypatch.delenv("COURSE_ASSETS", raising=False)
+    yield home
+    recording.set_metrics_path(None)
+
+
+def test_setup_gives_the_profile_with_the_notebooks_own_values(home, capsys):
+    cfg = course_utils.setup(
+        "ci", image_size=None, epochs=2, overrides={"ci": {"image_size": 96}, "full": {"epochs": 1}}
+    )
+    assert cfg.profile == "ci" and cfg.image_size == 96 and cfg.epochs == 2  # explicit knobs win
+    assert cfg.train_images == course_utils.PROFILES["ci"]["train_images"]
+    out = capsys.readouterr().out
+    assert "Profile 'ci'" in out and "this notebook's own ci values: {'image_size': 96}" in out
+    assert "COURSE_ASSETS not set" in out
+
+
+def test_setup_seeds_and_points_record_at_the_harness_file(home, tmp_path):
+    metrics = tmp_path / "metrics.json"
+    course_utils.setup("smoke", seed=7, metrics_path=metrics, quiet=True)
+    first = random.random()
+    course_utils.setup("smoke", seed=7, metrics_path=metrics, quiet=True)
+    assert random.random() == first
+    course_utils.record("accuracy", 0.5)
+    assert json.loads(metrics.read_text()) == {"accuracy": 0.5}
+
+
+def test_setup_installs_the_mirror_and_reports_a_damaged_file_without_failing(home, tmp_path, monkeypatch, capsys):
+    mirror = make_mirror(tmp_path / "mirror", bad_hash={"datasets/data.zip"})
+    monkeypatch.setenv("COURSE_ASSETS", str(mirror))
+    course_utils.setup("smoke")
+    assert (home / "models" / "weights_224_no_top.h5").is_file()
+    out = capsys.readouterr().out
+    assert "NOT installed" in out and "data.zip" in out and "reconstructions" in out
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"profile": "fast"}, "Unknown PROFILE"),
+        ({"profile": "ci", "learning_rate": 1e-3}, "Unknown knob"),
+        ({"profile": "ci", "overrides": {"cii": {}}}, "not a profile"),
+        ({"profile": "ci", "overrides": {"ci": {"imagesize": 96}}}, "Unknown knob"),
+    ],
+)
+def test_setup_explains_bad_settings(home, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        course_utils.setup(quiet=True, **kwargs)
