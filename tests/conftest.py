@@ -79,7 +79,7 @@ def pytest_terminal_summary(terminalreporter, config):
     terminalreporter.section(f"notebook harness ({profile} profile)")
     for run in runs:
         note = f"  ({run.note})" if run.note else ""
-        terminalreporter.write_line(f"{run.result:9} {run.time_text():44} {run.notebook}{note}")
+        terminalreporter.write_line(f"{run.result:9} {run.time_text():26} {run.notebook}{note}")
     terminalreporter.write_line(
         f"harness time: {total / 60:.1f} min for {len(runs)} notebook runs (report: {report.relative_to(ROOT)})"
     )
