@@ -7,7 +7,7 @@ module per topic:
 - :mod:`course_utils.datasets` — dataset URLs, image folders as datasets, arrays in memory, tf_flowers offline;
 - :mod:`course_utils.photos` — picking and loading photos; which ImageNet classes are cats and dogs;
 - :mod:`course_utils.heads` — small classifier heads trained on cached features;
-- :mod:`course_utils.finetune` — unfreeze the top of a base with BatchNorm frozen; block boundaries;
+- :mod:`course_utils.finetune` — unfreeze the top with BatchNorm frozen; block boundaries; run backups;
 - :mod:`course_utils.backbones` — pretrained networks, each with its preprocessing contract;
 - :mod:`course_utils.model_weights` — parameter counts and weight snapshots;
 - :mod:`course_utils.evaluation` — confusion matrices and the most confused pairs;

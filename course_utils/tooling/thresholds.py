@@ -57,6 +57,9 @@ class ThresholdError(ValueError):
 class Check:
     expr: str
     measured: str = ""
+    #: Why the check holds whatever the weights (a mechanism, a speed ratio); empty for a claim that a
+    #: model which learned nothing must fail (the negative control runs with WEIGHTS = None).
+    independent_of_weights: str = ""
 
     def names(self) -> set[str]:
         return {node.id for node in ast.walk(_parse(self.expr)) if isinstance(node, ast.Name)}
