@@ -9,6 +9,7 @@ the cell is tagged ``raises-exception``.  Cells tagged ``solution-only`` are lef
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import re
 import sys
@@ -66,6 +67,7 @@ def _placeholder(indent: str, message: str) -> list[str]:
     return [f"{indent}raise NotImplementedError(", f"{indent}    {literal}", f"{indent})"]
 
 
+@functools.cache
 def line_length() -> int:
     """The line length ``ruff format`` keeps to, from ``pyproject.toml`` (88, ruff's default, without one)."""
     try:
