@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -101,30 +102,7 @@ def _accuracies(model, features: Sequence[np.ndarray], labels: np.ndarray) -> li
 
 
 def train_head(
-    x_train: np.ndarray,
-    y_train: np.ndarray,
-    x_val: np.ndarray,
-    y_val: np.ndarray,
-    *,
-    n_classes: int,
-    epochs: int = 20,
-    batch_size: int = 64,
-    learning_rate: float = 1e-3,
-    flatten: bool = False,
-    dropout: float = 0.0,
-    scale: bool = True,
+    x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, *, n_classes: int, **options: Any
 ) -> HeadResult:
-    """One head on one feature set: :func:`train_heads` with a single input."""
-    return train_heads(
-        [x_train],
-        y_train,
-        [x_val],
-        y_val,
-        n_classes=n_classes,
-        epochs=epochs,
-        batch_size=batch_size,
-        learning_rate=learning_rate,
-        flatten=flatten,
-        dropout=dropout,
-        scale=scale,
-    )[0]
+    """One head on one feature set: :func:`train_heads` with a single input (``options`` as there)."""
+    return train_heads([x_train], y_train, [x_val], y_val, n_classes=n_classes, **options)[0]

@@ -168,8 +168,8 @@ def _current_sha256(state: _State, home: Path, rel: str, verify: bool = False) -
     if not (home / rel).is_file():
         return None
     digest = sha256_of(home / rel)
-    ours = state.installed_by_us(home, rel) and (verify or digest == state.records[rel]["sha256"])
-    state.remember(home, rel, digest, installed=ours)
+    # Hashed because it changed (not ours any more), or because of ``verify`` (ours if unchanged since).
+    state.remember(home, rel, digest, installed=verify and state.installed_by_us(home, rel))
     return digest
 
 
