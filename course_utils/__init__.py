@@ -10,7 +10,8 @@ module per topic:
 - :mod:`course_utils.finetune` — unfreeze the top with BatchNorm frozen; block boundaries; run backups;
 - :mod:`course_utils.backbones` — pretrained networks, each with its preprocessing contract;
 - :mod:`course_utils.model_weights` — parameter counts and weight snapshots;
-- :mod:`course_utils.evaluation` — confusion matrices and the most confused pairs;
+- :mod:`course_utils.evaluation` — which images a model gets right; confusion matrices, the most confused pairs;
+- :mod:`course_utils.uncertainty` — an accuracy's 95% interval; two models compared on the same images, with a verdict;
 - :mod:`course_utils.plots` — image grids, series, learning curves, confusion matrices;
 - :mod:`course_utils.exercise_checks` — the exercises' checks, each with a hint when the answer is wrong;
 - :mod:`course_utils.profiles` — the ``full``, ``ci`` and ``smoke`` sizes a notebook runs at.

@@ -2,7 +2,8 @@
 
 - ``CATS_AND_DOGS_URL`` and ``FLOWERS_URL``: the archives lessons pass to ``keras.utils.get_file``;
 - :func:`prepare_tf_flowers`: makes the canonical ``tfds.load("tf_flowers")`` work offline;
-- :func:`image_dataset`, :func:`materialize`, :func:`fixed_order`, :func:`dataset_labels`.
+- :func:`image_dataset`, :func:`materialize`, :func:`fixed_order`, :func:`dataset_labels`;
+- :func:`icon_batches`: grayscale icons (Fashion-MNIST) as RGB batches at a backbone's input size.
 
 Pixels stay in [0, 255]: preprocessing belongs to the model (lesson 03).
 """
@@ -27,6 +28,7 @@ __all__ = [
     "materialize",
     "fixed_order",
     "dataset_labels",
+    "icon_batches",
 ]
 
 
@@ -111,3 +113,37 @@ def fixed_order(dataset, batch_size: int | None = None):
 def dataset_labels(dataset) -> np.ndarray:
     """Every label of a batched ``(images, labels)`` dataset, in its order."""
     return np.concatenate([np.asarray(y) for _, y in dataset])
+
+
+def icon_batches(
+    images: np.ndarray,
+    labels: np.ndarray,
+    image_size: int,
+    batch_size: int = 32,
+    shuffle: bool = False,
+    seed: int = DEFAULT_SEED,
+):
+    """Grayscale icons ``(n, h, w)`` (Fashion-MNIST) as batches of RGB images ``image_size`` square.
+
+    Resized and copied to three channels on the fly, pixels still in [0, 255] (the model
+    preprocesses).  ``shuffle=True`` draws a new order every epoch; without it the order is the
+    arrays' own, so predictions line up with ``labels``.
+    """
+    import tensorflow as tf
+
+    images = np.asarray(images)
+    if images.ndim != 3:
+        raise ValueError(
+            f"icons must have shape (n, height, width), one grayscale channel, got {images.shape}: "
+            "pass the arrays keras.datasets.fashion_mnist.load_data() returns."
+        )
+    if len(images) != len(labels):
+        raise ValueError(f"{len(images)} icons but {len(labels)} labels: pass one label per icon.")
+
+    def to_rgb(x, y):
+        return tf.image.grayscale_to_rgb(tf.image.resize(x, (image_size, image_size))), y
+
+    data = tf.data.Dataset.from_tensor_slices((images[..., None], np.asarray(labels)))
+    if shuffle:
+        data = data.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+    return data.batch(batch_size).map(to_rgb, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)

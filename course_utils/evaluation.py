@@ -1,8 +1,9 @@
-"""Where a classifier goes wrong: confusion matrices and the pairs it confuses most."""
+"""Which images a classifier gets right, and where it goes wrong: correctness, confusion matrices, most confused pairs."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -41,3 +42,22 @@ def most_confused(matrix: np.ndarray, class_names: Sequence[str], k: int = 3) ->
     ]
     pairs.sort(key=lambda item: (-item[0], item[1], item[2]))
     return [(class_names[t], class_names[p], count) for count, t, p in pairs[:k]]
+
+
+def correct_predictions(model: Any, data: Any, labels: Sequence[int] | np.ndarray, batch_size: int = 64) -> np.ndarray:
+    """One True/False per example: does ``model`` (logits, inference mode) get it right?
+
+    ``data`` is what ``model.predict`` takes (an array, or a dataset in a fixed order that yields
+    the examples of ``labels`` in the same order).  The result feeds
+    :func:`course_utils.uncertainty.accuracy_interval` and :func:`course_utils.uncertainty.compare`.
+    """
+    from .heads import correct_of_logits
+
+    logits = model.predict(data, batch_size=None if hasattr(data, "element_spec") else batch_size, verbose=0)
+    labels = np.asarray(labels).reshape(-1)
+    if len(logits) != len(labels):
+        raise ValueError(
+            f"the model made {len(logits)} predictions for {len(labels)} labels: pass the data and the labels "
+            "of the same examples, in the same order (a dataset that reshuffles on every pass cannot be paired)."
+        )
+    return correct_of_logits(logits, labels)

@@ -21,6 +21,7 @@ class HeadResult:
     val_accuracy: float  # validation accuracy after the last epoch
     train_accuracy: float  # training accuracy after the last epoch (inference mode)
     model: object  # the Keras model that holds the head (shared when heads were trained together)
+    val_correct: np.ndarray | None = None  # one True/False per validation example, for paired comparisons
 
 
 def standardize(train: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
@@ -49,11 +50,16 @@ def _loss(n_classes: int):
     return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
 
-def accuracy_of_logits(logits: np.ndarray, labels: np.ndarray) -> float:
-    """Accuracy of logits: one column (sign decides) or one column per class (argmax decides)."""
+def correct_of_logits(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """One True/False per example: one logit column (its sign decides) or one column per class (argmax)."""
     logits = np.asarray(logits)
     predicted = (logits[:, 0] > 0).astype(int) if logits.shape[-1] == 1 else logits.argmax(axis=-1)
-    return float((predicted == np.asarray(labels).reshape(-1)).mean())
+    return predicted == np.asarray(labels).reshape(-1)
+
+
+def accuracy_of_logits(logits: np.ndarray, labels: np.ndarray) -> float:
+    """Accuracy of logits: one column (sign decides) or one column per class (argmax decides)."""
+    return float(correct_of_logits(logits, labels).mean())
 
 
 def train_heads(
@@ -90,15 +96,17 @@ def train_heads(
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=[_loss(n_classes)] * len(outputs))
     targets = [y_train] * len(outputs)
     model.fit(list(train_features), targets, epochs=epochs, batch_size=batch_size, verbose=0)
-    val_acc = _accuracies(model, val_features, y_val)
-    train_acc = _accuracies(model, train_features, y_train)
-    return [HeadResult(v, t, model) for v, t in zip(val_acc, train_acc, strict=True)]
+    val_correct = _correct(model, val_features, y_val)
+    train_correct = _correct(model, train_features, y_train)
+    return [
+        HeadResult(float(v.mean()), float(t.mean()), model, v) for v, t in zip(val_correct, train_correct, strict=True)
+    ]
 
 
-def _accuracies(model, features: Sequence[np.ndarray], labels: np.ndarray) -> list[float]:
+def _correct(model, features: Sequence[np.ndarray], labels: np.ndarray) -> list[np.ndarray]:
     logits = model(list(features), training=False)  # direct call: no predict() retracing per model
     logits = logits if isinstance(logits, (list, tuple)) else [logits]
-    return [accuracy_of_logits(np.asarray(lg), labels) for lg in logits]
+    return [correct_of_logits(np.asarray(lg), labels) for lg in logits]
 
 
 def train_head(

@@ -27,8 +27,11 @@ def set_metrics_path(path: str | Path | None) -> None:
         write_text_atomic(_sink, "{}\n")
 
 
-def record(name: str, value: float) -> float:
-    """Show a measured number and, under the harness, write it to the metrics file. Returns it."""
+def record(name: str, value: float) -> None:
+    """Show a measured number and, under the harness, write it to the metrics file.
+
+    Returns nothing, so a cell that ends with ``record(...)`` shows only the ``[recorded]`` line.
+    """
     if not _NAME.match(name):
         raise ValueError(f"metric name {name!r}: use lower_case_with_underscores")
     if isinstance(value, bool) or not isinstance(value, Real) and not hasattr(value, "__float__"):
@@ -41,7 +44,6 @@ def record(name: str, value: float) -> float:
         data = read_metrics(_sink)
         data[name] = number
         write_text_atomic(_sink, json.dumps(data, indent=1, sort_keys=True) + "\n")
-    return number
 
 
 def read_metrics(path: str | Path) -> dict[str, float]:

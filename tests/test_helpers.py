@@ -39,6 +39,8 @@ def test_train_heads_learns_each_head_independently():
     assert results[0].val_accuracy > 0.9
     assert results[1].val_accuracy < 0.75
     assert results[0].train_accuracy > 0.9
+    # one True/False per validation example, for paired comparisons, agreeing with the accuracy
+    assert results[0].val_correct.shape == (100,) and results[0].val_correct.mean() == results[0].val_accuracy
 
 
 def test_train_head_multiclass_and_flatten():
@@ -56,6 +58,31 @@ def test_train_head_multiclass_and_flatten():
 def test_accuracy_of_logits():
     assert heads.accuracy_of_logits(np.array([[1.0], [-2.0]]), np.array([1, 1])) == 0.5
     assert heads.accuracy_of_logits(np.array([[0.1, 0.9], [3.0, 0.0]]), np.array([1, 0])) == 1.0
+
+
+def test_correct_predictions_pairs_each_example_with_its_label():
+    import keras
+
+    from course_utils.evaluation import correct_predictions
+
+    x = np.array([[2.0], [-1.0], [3.0], [-4.0]], dtype="float32")
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, kernel_initializer="ones")])  # logit = x
+    assert correct_predictions(model, x, np.array([1, 0, 0, 0])).tolist() == [True, True, False, True]
+    with pytest.raises(ValueError, match="same order"):
+        correct_predictions(model, x, np.array([1, 0]))
+
+
+def test_icon_batches_make_rgb_images_in_a_fixed_or_fresh_order():
+    rng = np.random.default_rng(0)
+    icons, labels = rng.integers(0, 256, (10, 28, 28)).astype("uint8"), np.arange(10)
+    images, batch_labels = next(iter(datasets.icon_batches(icons, labels, 32, batch_size=10)))
+    assert images.shape == (10, 32, 32, 3) and batch_labels.numpy().tolist() == list(range(10))
+    assert float(images.numpy().max()) > 200  # pixels stay in [0, 255]: the model preprocesses
+    shuffled = datasets.icon_batches(icons, labels, 32, batch_size=10, shuffle=True)
+    orders = [next(iter(shuffled))[1].numpy().tolist() for _ in range(2)]
+    assert orders[0] != orders[1], "a training pipeline must reshuffle every epoch"
+    with pytest.raises(ValueError, match="one grayscale channel"):
+        datasets.icon_batches(icons[..., None], labels, 32)
 
 
 def test_standardize_uses_training_statistics():

@@ -37,18 +37,20 @@ def test_the_thresholds_file_parses_and_covers_every_notebook():
             assert check.measured, f"{key}: '{check.expr}' must say what was measured when it was set"
 
 
-def test_the_ci_harness_fits_twenty_measured_minutes():
-    """The measured ci times of every run, the negative control's included, add up to at most 20 minutes.
+def test_the_ci_harness_fits_its_measured_budget():
+    """The measured ci times of every run, the live negative control's included, add up to at most 22.5 minutes.
 
-    They were measured on the slower of the CI machines seen (a fresh-clone CI there took 21.6 min, the
-    harness 16.7); with the install, the unit tests and the exercises (about 6 min) the whole CI stays
-    under 30 minutes there."""
+    They were measured on the slower of the CI machines seen, or estimated for it (1.8x this machine);
+    they are conservative: when they added up to 18.9 min, the harness took 16.7 min there, and the
+    whole fresh-clone CI 21.6 min. At 22.5 measured minutes the harness takes about 20 there, and with
+    the install, the unit tests and the exercises (about 5 min) the whole CI stays near 25 minutes on
+    the slow machine, under the 30 it must stay below."""
     from test_notebooks import NEGATIVE_CONTROL
 
     thresholds = Thresholds.load(THRESHOLDS_FILE)
     runs = course_notebooks() + [NEGATIVE_CONTROL]
     measured = sum(thresholds.for_notebook(notebook_key(nb), "ci").measured_s for nb in runs)
-    assert measured <= 20 * 60, f"the measured ci times add up to {measured / 60:.1f} min"
+    assert measured <= 22.5 * 60, f"the measured ci times add up to {measured / 60:.1f} min"
 
 
 def test_budgets_leave_room_for_a_machine_half_as_fast_and_stop_only_hung_cells():

@@ -68,6 +68,35 @@ def _run(args: argparse.Namespace) -> int:
     return 0 if all(run.ok for run in runs) else 1
 
 
+def _negative_control(args: argparse.Namespace) -> int:
+    from .harness import execute
+    from .negative_controls import PARAMETERS, PROFILE, claims, judge_all, save_run
+    from .paths import THRESHOLDS_FILE, course_notebooks, notebook_key, require_root
+    from .thresholds import Thresholds
+
+    require_root()
+    notebooks = [Path(n) for n in args.notebooks] or course_notebooks()
+    thresholds = Thresholds.load(THRESHOLDS_FILE)
+    notebooks = [nb for nb in notebooks if claims(thresholds, notebook_key(nb))]  # a bogus path fails here
+    crashed = []
+    for index, notebook in enumerate([] if args.check else notebooks, 1):
+        print(f"[{index}/{len(notebooks)}] {notebook}: profile {PROFILE}, WEIGHTS=None ...", flush=True)
+        run = execute(notebook, PROFILE, parameters=dict(PARAMETERS), tag=".random-weights")
+        print(f"    ran in {run.time_text()}; executed copy: {run.executed}")
+        if run.error is not None:
+            crashed.append(notebook)
+            print("    " + run.failure_report().replace("\n", "\n    "))
+            continue
+        save_run(notebook_key(notebook), notebook, run.metrics)
+    verdicts = judge_all(notebooks)
+    for verdict in verdicts:
+        if verdict.ok:
+            print(f"ok      {verdict.key}: all {len(verdict.defeated)} claim(s) fail with random weights, as they must")
+        for problem in verdict.problems:
+            print(f"PROBLEM {problem}")
+    return 0 if not crashed and all(verdict.ok for verdict in verdicts) else 1
+
+
 def _outputs(args: argparse.Namespace) -> int:
     from .output_contracts import keep_marked_outputs
     from .paths import OUT_DIR, notebook_key
@@ -136,6 +165,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--profile", default="ci", choices=profiles)
     run.add_argument("notebooks", nargs="*", help="default: every lesson and solution")
     run.set_defaults(func=_run)
+
+    negative = sub.add_parser(
+        "negative-control",
+        help="run notebooks with random weights (ci) and record that each accuracy claim fails",
+    )
+    negative.add_argument("--check", action="store_true", help="only judge the recorded runs, run nothing")
+    negative.add_argument("notebooks", nargs="*", help="default: every notebook with claims in its ci section")
+    negative.set_defaults(func=_negative_control)
 
     outputs = sub.add_parser("outputs", help="strip notebook outputs except NBVAL_CHECK_OUTPUT cells")
     outputs.add_argument(
