@@ -3,7 +3,8 @@
 - ``CATS_AND_DOGS_URL`` and ``FLOWERS_URL``: the archives lessons pass to ``keras.utils.get_file``;
 - :func:`prepare_tf_flowers`: makes the canonical ``tfds.load("tf_flowers")`` work offline;
 - :func:`image_dataset`, :func:`materialize`, :func:`fixed_order`, :func:`dataset_labels`;
-- :func:`icon_batches`: grayscale icons (Fashion-MNIST) as RGB batches at a backbone's input size.
+- :func:`fashion_mnist_splits`, :func:`icon_batches`: Fashion-MNIST split three ways, and its grayscale icons
+  as RGB batches at a backbone's input size.
 
 Pixels stay in [0, 255]: preprocessing belongs to the model (lesson 03).
 """
@@ -28,6 +29,7 @@ __all__ = [
     "materialize",
     "fixed_order",
     "dataset_labels",
+    "fashion_mnist_splits",
     "icon_batches",
 ]
 
@@ -113,6 +115,32 @@ def fixed_order(dataset, batch_size: int | None = None):
 def dataset_labels(dataset) -> np.ndarray:
     """Every label of a batched ``(images, labels)`` dataset, in its order."""
     return np.concatenate([np.asarray(y) for _, y in dataset])
+
+
+def fashion_mnist_splits(
+    train_images: int, eval_images: int, seed: int = DEFAULT_SEED
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Fashion-MNIST as ``(train, validation, test)``, each ``(icons, labels)``.
+
+    ``train_images`` icons drawn at random (``seed``) from the 60,000 training icons; validation
+    and test are ``eval_images`` each from the two halves of the 10,000 test icons, so they never
+    overlap: validation picks epochs and settings, test is looked at once.
+    """
+    import keras
+
+    if not 0 < eval_images <= 5_000:
+        raise ValueError(f"eval_images must be 1..5,000 (each half of the 10,000 test icons), got {eval_images}")
+    (x_pool, y_pool), (x_held_out, y_held_out) = keras.datasets.fashion_mnist.load_data()
+    if not 0 < train_images <= len(x_pool):
+        raise ValueError(f"train_images must be 1..{len(x_pool):,}, got {train_images}")
+    picked = np.random.default_rng(seed).permutation(len(x_pool))[:train_images]
+    validation = slice(0, eval_images)
+    test = slice(5_000, 5_000 + eval_images)
+    return (
+        (x_pool[picked], y_pool[picked]),
+        (x_held_out[validation], y_held_out[validation]),
+        (x_held_out[test], y_held_out[test]),
+    )
 
 
 def icon_batches(

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from .heads import correct_of_logits
+
 
 def confusion_matrix(y_true: Sequence[int], y_pred: Sequence[int], n_classes: int) -> np.ndarray:
     """``matrix[t, p]`` counts the images of true class ``t`` predicted as ``p``."""
@@ -51,8 +53,6 @@ def correct_predictions(model: Any, data: Any, labels: Sequence[int] | np.ndarra
     the examples of ``labels`` in the same order).  The result feeds
     :func:`course_utils.uncertainty.accuracy_interval` and :func:`course_utils.uncertainty.compare`.
     """
-    from .heads import correct_of_logits
-
     logits = model.predict(data, batch_size=None if hasattr(data, "element_spec") else batch_size, verbose=0)
     labels = np.asarray(labels).reshape(-1)
     if len(logits) != len(labels):

@@ -289,3 +289,17 @@ def test_a_jpeg_cut_short_is_recognised(tmp_path):
     assert photos.image_problem(path) is None
     path.write_bytes(path.read_bytes()[:-40])
     assert "cut short" in photos.image_problem(path)
+
+
+def test_fashion_mnist_splits_are_disjoint_and_sized(monkeypatch):
+    import keras
+
+    train = (np.arange(100).reshape(100, 1, 1).repeat(28, 1).repeat(28, 2), np.arange(100) % 10)
+    held_out = (np.arange(10_000).reshape(10_000, 1, 1) % 256 * np.ones((1, 28, 28)), np.arange(10_000) % 10)
+    monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", lambda: (train, held_out))
+    (x_tr, y_tr), (x_val, _), (x_te, _) = datasets.fashion_mnist_splits(30, 200, seed=1)
+    assert x_tr.shape == (30, 28, 28) and len(y_tr) == 30 and len(set(x_tr[:, 0, 0].tolist())) == 30
+    # validation from the first half of the test icons, test from the second: never the same icons
+    assert (x_val[:, 0, 0] == np.arange(200) % 256).all() and (x_te[:, 0, 0] == np.arange(5_000, 5_200) % 256).all()
+    with pytest.raises(ValueError, match="1..5,000"):
+        datasets.fashion_mnist_splits(30, 6_000)

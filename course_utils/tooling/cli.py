@@ -75,25 +75,32 @@ def _negative_control(args: argparse.Namespace) -> int:
     from .thresholds import Thresholds
 
     require_root()
-    notebooks = [Path(n) for n in args.notebooks] or course_notebooks()
     thresholds = Thresholds.load(THRESHOLDS_FILE)
-    notebooks = [nb for nb in notebooks if claims(thresholds, notebook_key(nb))]  # a bogus path fails here
+    notebooks = []
+    for notebook in [Path(n) for n in args.notebooks] or course_notebooks():
+        if claims(thresholds, notebook_key(notebook)):  # a bogus path fails here, before anything runs
+            notebooks.append(notebook)
+        elif args.notebooks:
+            print(f"{notebook}: its ci section makes no claim that depends on the weights; nothing to control")
     crashed = []
-    for index, notebook in enumerate([] if args.check else notebooks, 1):
-        print(f"[{index}/{len(notebooks)}] {notebook}: profile {PROFILE}, WEIGHTS=None ...", flush=True)
-        run = execute(notebook, PROFILE, parameters=dict(PARAMETERS), tag=".random-weights")
-        print(f"    ran in {run.time_text()}; executed copy: {run.executed}")
-        if run.error is not None:
-            crashed.append(notebook)
-            print("    " + run.failure_report().replace("\n", "\n    "))
-            continue
-        save_run(notebook_key(notebook), notebook, run.metrics)
+    if not args.check:
+        for index, notebook in enumerate(notebooks, 1):
+            print(f"[{index}/{len(notebooks)}] {notebook}: profile {PROFILE}, WEIGHTS=None ...", flush=True)
+            run = execute(notebook, PROFILE, parameters=dict(PARAMETERS), tag=".random-weights")
+            print(f"    ran in {run.time_text()}; executed copy: {run.executed}")
+            if run.error is None:
+                save_run(notebook_key(notebook), notebook, run.metrics)
+            else:
+                crashed.append(notebook)
+                print("    " + run.failure_report().replace("\n", "\n    "))
     verdicts = judge_all(notebooks)
     for verdict in verdicts:
         if verdict.ok:
             print(f"ok      {verdict.key}: all {len(verdict.defeated)} claim(s) fail with random weights, as they must")
         for problem in verdict.problems:
             print(f"PROBLEM {problem}")
+    for notebook in crashed:
+        print(f"CRASHED {notebook}: its random-weights run stopped with an error (above); nothing was recorded")
     return 0 if not crashed and all(verdict.ok for verdict in verdicts) else 1
 
 

@@ -6,8 +6,10 @@ afford, so the metrics of those runs are recorded in ``tests/negative_controls.j
 a fingerprint of the notebook's code, and a fast test (``tests/test_negative_controls.py``) checks,
 on every CI run, that
 
-- every notebook with claims has a recorded random-weights run of its *current* code (a change to
-  a code cell makes the record stale: ``python -m course_utils negative-control NOTEBOOK``);
+- every notebook with claims has a recorded random-weights run of its *current* code: the
+  fingerprint covers the notebook's code cells and the helpers lessons import (the modules at the
+  top of ``course_utils/``), so a change to either makes the record stale
+  (``python -m course_utils negative-control [NOTEBOOK ...]``);
 - every claim of its ci section, as the thresholds file says today, fails on those metrics.
 
 So loosening a threshold, adding a check that random weights pass, or editing a notebook without
@@ -17,7 +19,7 @@ live in CI (``tests/test_notebooks.py``), which keeps the recorded runs honest.
 
 from __future__ import annotations
 
-import datetime as _dt
+import datetime
 import hashlib
 import json
 from dataclasses import dataclass
@@ -37,11 +39,22 @@ PROFILE = "ci"
 PARAMETERS = {"WEIGHTS": None}
 
 
+#: The helpers lessons import: a change to one of them can change what a random-weights run measures.
+LESSON_HELPERS = Path(__file__).resolve().parents[1]
+
+
 def fingerprint(notebook: Path) -> str:
-    """A hash of the notebook's code cells, in order: markdown edits do not make a control stale."""
+    """A hash of the notebook's code cells, in order, and of the lesson helpers' sources.
+
+    Markdown edits do not make a control stale; a change to the code a run executes does.
+    """
     cells = nbformat.read(notebook, as_version=4).cells
-    code = "\n\x00\n".join(cell.source for cell in cells if cell.cell_type == "code")
-    return hashlib.sha256(code.encode("utf-8")).hexdigest()[:16]
+    digest = hashlib.sha256()
+    for source in [cell.source for cell in cells if cell.cell_type == "code"]:
+        digest.update(source.encode("utf-8") + b"\x00")
+    for helper in sorted(LESSON_HELPERS.glob("*.py")):
+        digest.update(helper.name.encode("utf-8") + b"\x00" + helper.read_bytes() + b"\x00")
+    return digest.hexdigest()[:16]
 
 
 def claims(thresholds: Thresholds, key: str, profile: str = PROFILE) -> list[Check]:
@@ -64,8 +77,8 @@ def save_run(key: str, notebook: Path, metrics: dict[str, float], path: Path = R
     record[key] = {
         "fingerprint": fingerprint(notebook),
         "profile": PROFILE,
-        "parameters": {name: value for name, value in PARAMETERS.items()},
-        "date": _dt.date.today().isoformat(),
+        "parameters": dict(PARAMETERS),
+        "date": datetime.date.today().isoformat(),
         "metrics": {name: round(float(value), 6) for name, value in sorted(metrics.items())},
     }
     path.write_text(json.dumps(dict(sorted(record.items())), indent=1) + "\n", encoding="utf-8")
@@ -81,6 +94,7 @@ class Verdict:
 
     @property
     def ok(self) -> bool:
+        """Every claim failed on a recorded run of the current code (or the notebook makes none)."""
         return not self.problems
 
 
@@ -112,8 +126,7 @@ def judge(notebook: Path, thresholds: Thresholds, record: dict[str, Any], root: 
     return Verdict(key, tuple(problems), tuple(defeated))
 
 
-def judge_all(notebooks: list[Path], root: Path = ROOT, thresholds_file: Path = THRESHOLDS_FILE) -> list[Verdict]:
+def judge_all(notebooks: list[Path], record_file: Path = RECORD_FILE) -> list[Verdict]:
     """:func:`judge` for each notebook, with the thresholds and the record as they are on disk."""
-    thresholds = Thresholds.load(thresholds_file)
-    record = load_record(root / RECORD_FILE.relative_to(ROOT))
-    return [judge(notebook, thresholds, record, root) for notebook in notebooks]
+    thresholds, record = Thresholds.load(THRESHOLDS_FILE), load_record(record_file)
+    return [judge(notebook, thresholds, record) for notebook in notebooks]
