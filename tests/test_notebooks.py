@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from course_utils.tooling import harness
+from course_utils.tooling.negative_controls import PARAMETERS, PROFILE, claims
 from course_utils.tooling.paths import EXERCISES, ROOT, THRESHOLDS_FILE, course_notebooks, notebook_key
 from course_utils.tooling.thresholds import Thresholds
 
@@ -30,14 +31,12 @@ def test_notebook_runs_and_meets_its_thresholds(notebook: Path, request):
 
 def test_thresholds_fail_on_a_model_that_learned_nothing(request):
     """The negative control: with random weights, the accuracy thresholds must not be met."""
-    run = harness.execute(NEGATIVE_CONTROL, "ci", parameters={"WEIGHTS": None}, tag=".random-weights")
+    run = harness.execute(NEGATIVE_CONTROL, PROFILE, parameters=dict(PARAMETERS), tag=".random-weights")
     request.config._course_runs.append(run)
     assert run.error is None, run.failure_report()
-    key = notebook_key(NEGATIVE_CONTROL)
-    limits = Thresholds.load(THRESHOLDS_FILE).for_notebook(key, "ci")
-    claims = [check for check in limits.checks if not check.independent_of_weights]
-    assert claims, "the negative control needs accuracy checks to defeat"
-    results = [check.evaluate(run.metrics) for check in claims]
+    checks = claims(Thresholds.load(THRESHOLDS_FILE), notebook_key(NEGATIVE_CONTROL))
+    assert checks, "the negative control needs accuracy checks to defeat"
+    results = [check.evaluate(run.metrics) for check in checks]
     passed = [explanation for ok, explanation in results if ok]
     assert not passed, "these thresholds pass even with random weights, so they prove nothing:\n" + "\n".join(passed)
     run.problems = [p for p in run.problems if not p.startswith("threshold not met")]
