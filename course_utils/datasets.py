@@ -3,6 +3,7 @@
 - ``CATS_AND_DOGS_URL`` and ``FLOWERS_URL``: the archives lessons pass to ``keras.utils.get_file``;
 - :func:`prepare_tf_flowers`: makes the canonical ``tfds.load("tf_flowers")`` work offline;
 - :func:`image_dataset`, :func:`materialize`, :func:`fixed_order`, :func:`dataset_labels`;
+- :func:`training_batches`: a training pipeline in the order that works (cache, shuffle every epoch, batch, prefetch);
 - :func:`fashion_mnist_splits`, :func:`icon_batches`: Fashion-MNIST split three ways, and its grayscale icons
   as RGB batches at a backbone's input size.
 
@@ -29,6 +30,7 @@ __all__ = [
     "materialize",
     "fixed_order",
     "dataset_labels",
+    "training_batches",
     "fashion_mnist_splits",
     "icon_batches",
 ]
@@ -115,6 +117,39 @@ def fixed_order(dataset, batch_size: int | None = None):
 def dataset_labels(dataset) -> np.ndarray:
     """Every label of a batched ``(images, labels)`` dataset, in its order."""
     return np.concatenate([np.asarray(y) for _, y in dataset])
+
+
+def training_batches(dataset, batch_size: int, limit: int | None = None, seed: int = DEFAULT_SEED):
+    """Training batches from an *unbatched* ``(image, label)`` dataset, in a new order every epoch.
+
+    The order of the four steps is the point (lesson 05):
+
+    1. ``take(limit)`` then ``cache()``: the (decoded, resized) examples are kept in memory after the
+       first epoch, so later epochs skip the JPEGs; caching *after* a shuffle would replay epoch 1's
+       order forever.
+    2. ``shuffle(n, reshuffle_each_iteration=True)`` over the whole cached set: a new order every epoch
+       (a buffer smaller than the dataset only mixes neighbours).
+    3. ``batch``: after the shuffle, so batches are made of different examples each epoch.
+    4. ``prefetch``: last, so the next batch is prepared while the model trains on this one.
+
+    ``keras.Model.fit(shuffle=True)`` cannot do this: it only shuffles NumPy arrays, and for a
+    ``tf.data.Dataset`` it is ignored (Keras warns so).
+    """
+    import tensorflow as tf
+
+    if len(dataset.element_spec) != 2 or dataset.element_spec[0].shape.rank not in (None, 3):
+        raise ValueError(
+            f"training_batches takes unbatched (image, label) pairs, got elements {dataset.element_spec}: "
+            "load the dataset with batch_size=None (or call .unbatch() first)."
+        )
+    if limit is not None:
+        dataset = dataset.take(limit)
+    dataset = dataset.cache()
+    size = int(dataset.cardinality())
+    if size < 0:  # unknown length (a filtered or generated dataset): count once, from the cache
+        size = sum(1 for _ in dataset)
+    dataset = dataset.shuffle(max(size, 1), seed=seed, reshuffle_each_iteration=True)
+    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
 def fashion_mnist_splits(

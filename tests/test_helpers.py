@@ -85,6 +85,26 @@ def test_icon_batches_make_rgb_images_in_a_fixed_or_fresh_order():
         datasets.icon_batches(icons[..., None], labels, 32)
 
 
+def _epoch_labels(dataset) -> list[int]:
+    return [int(y) for _, batch in dataset for y in batch.numpy()]
+
+
+def test_training_batches_reshuffle_every_epoch_over_the_same_examples():
+    import tensorflow as tf
+
+    images = np.zeros((40, 8, 8, 3), "float32")
+    pairs = tf.data.Dataset.from_tensor_slices((images, np.arange(40)))
+    batches = datasets.training_batches(pairs, batch_size=8, limit=30)
+    epochs = [_epoch_labels(batches) for _ in range(3)]
+    assert all(sorted(epoch) == list(range(30)) for epoch in epochs)  # the same 30 examples every epoch
+    assert epochs[0] != epochs[1] != epochs[2], "a training pipeline must yield a new order every epoch"
+    # The mistake the helper avoids: cache() after shuffle() replays epoch 1's order for ever.
+    replayed = pairs.shuffle(40, seed=1).cache().batch(8)
+    assert _epoch_labels(replayed) == _epoch_labels(replayed)
+    with pytest.raises(ValueError, match="batch_size=None"):
+        datasets.training_batches(pairs.batch(4), batch_size=8)
+
+
 def test_standardize_uses_training_statistics():
     train, other = heads.standardize(np.array([[0.0], [2.0]]), np.array([[4.0]]))
     assert np.allclose(train.ravel(), [-1, 1], atol=1e-5) and np.allclose(other.ravel(), [3], atol=1e-5)
