@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import platform
-from collections.abc import Mapping
+import re
+import sys
+import tempfile
+import warnings
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +17,44 @@ from .assets.keras_cache import asset_status, install_mirror, keras_home, mirror
 from .profiles import DEFAULT_SEED, Settings
 from .recording import set_metrics_path
 
-__all__ = ["setup", "environment_summary", "status_report"]
+__all__ = ["setup", "environment_summary", "status_report", "quiet_native_logs"]
+
+#: TensorFlow's start-up lines on a machine without a GPU: true, harmless, and the same in every notebook.
+NATIVE_NOISE = re.compile(
+    r"absl::InitializeLog|oneDNN custom operations|cuda|cuInit|TF-TRT|TensorRT|computation_placer"
+    r"|Unable to register cu(DNN|FFT|BLAS)|This TensorFlow binary is optimized|rebuild TensorFlow with"
+)
+
+#: Keras 3 warns on every ``fit`` given a ``tf.data.Dataset`` that its own ``shuffle=True`` is ignored.
+#: The course's training datasets shuffle themselves every epoch (lesson 05 explains the warning).
+SHUFFLE_IGNORED = r"`shuffle=True` was passed, but will be ignored"
+
+
+@contextlib.contextmanager
+def quiet_native_logs() -> Iterator[None]:
+    """Hold back TensorFlow's native start-up lines (absl, oneDNN, CUDA probes) while the block runs.
+
+    They are written by C++ straight to file descriptor 2, below Python's ``sys.stderr``, so the
+    descriptor is pointed at a temporary file; afterwards every line that is *not* known start-up
+    noise is passed on to ``sys.stderr``, so a real error is never swallowed.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no file descriptor 2 (an unusual embedding): nothing to hold back
+        yield
+        return
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            kept = [line for line in sink.read().decode(errors="replace").splitlines() if not NATIVE_NOISE.search(line)]
+            if kept:
+                print("\n".join(kept), file=sys.stderr)
 
 
 def setup(
@@ -31,20 +74,26 @@ def setup(
       when already there), and a download Keras cannot make fails fast with a clear message.
     - Python, NumPy, TensorFlow and Keras random generators are seeded with ``seed``.
     - ``metrics_path`` (given by the harness) is where :func:`course_utils.record` writes.
+    - TensorFlow's native start-up lines are held back (:func:`quiet_native_logs`), and Keras's
+      warning that ``fit(shuffle=True)`` is ignored for a ``tf.data.Dataset`` is silenced: the course's
+      training datasets reshuffle themselves (lesson 05).
     """
     settings = Settings(profile, overrides, **knobs)
     set_metrics_path(metrics_path)
     mirror = mirror_location()
     install_report = install_mirror(mirror) if mirror is not None else None
 
-    import keras
+    with quiet_native_logs():  # TensorFlow's first import and device probe
+        import keras
 
-    from .assets.download_guard import install_download_guard
+        from .assets.download_guard import install_download_guard
 
-    install_download_guard()
-    keras.utils.set_random_seed(seed)
+        install_download_guard()
+        keras.utils.set_random_seed(seed)
+        summary = environment_summary(settings, mirror, install_report, seed)
+    warnings.filterwarnings("ignore", message=SHUFFLE_IGNORED, category=UserWarning)
     if not quiet:
-        print(environment_summary(settings, mirror, install_report, seed))
+        print(summary)
     return settings
 
 

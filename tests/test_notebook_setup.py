@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 
 import pytest
@@ -65,3 +66,15 @@ def test_setup_installs_the_mirror_and_reports_a_damaged_file_without_failing(ho
 def test_setup_explains_bad_settings(home, kwargs, message):
     with pytest.raises(ValueError, match=message):
         course_utils.setup(quiet=True, **kwargs)
+
+
+def test_native_start_up_lines_are_held_back_and_anything_else_passes(capfd):
+    from course_utils.notebook_setup import quiet_native_logs
+
+    with quiet_native_logs():
+        os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n")
+        os.write(2, b"I0000 00:00:1.2 123 cudart_stub.cc:31] Could not find cuda drivers on your machine\n")
+        os.write(2, b"F0000 something real went wrong\n")
+    err = capfd.readouterr().err
+    assert "absl" not in err and "cuda" not in err
+    assert "something real went wrong" in err
