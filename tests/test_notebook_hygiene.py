@@ -65,3 +65,10 @@ def test_keep_marked_outputs_strips_the_rest(tmp_path):
     assert keep_marked_outputs(path, None) == 1
     cells = nbformat.read(path, as_version=4).cells
     assert cells[0].outputs and not cells[1].outputs
+
+
+def test_every_notebook_says_how_long_it_takes_as_measured():
+    from course_utils.tooling.timings import update_timings
+
+    stale = update_timings(write=False)
+    assert not stale, f"run-time lines missing or stale in {stale}: run 'python -m course_utils timings'"

@@ -135,6 +135,22 @@ def _exercises(_: argparse.Namespace) -> int:
     return 0
 
 
+def _timings(args: argparse.Namespace) -> int:
+    from .paths import ROOT, require_root
+    from .timings import update_timings
+
+    require_root()
+    stale = update_timings(write=not args.check)
+    for path in stale:
+        print(f"{'stale' if args.check else 'updated'}: {path.relative_to(ROOT)}")
+    if args.check and stale:
+        print("Run 'python -m course_utils timings' to rewrite these run-time lines.", file=sys.stderr)
+        return 1
+    if not stale:
+        print("Every notebook's run-time line matches tests/thresholds.toml.")
+    return 0
+
+
 def _readme(_: argparse.Namespace) -> int:
     from .paths import ROOT, require_root
     from .reports import update_readme
@@ -194,6 +210,10 @@ def build_parser() -> argparse.ArgumentParser:
     exercises = sub.add_parser("exercises", help="generate exercises/ from solutions/")
     exercises.add_argument("action", choices=["build"])
     exercises.set_defaults(func=_exercises)
+
+    timings = sub.add_parser("timings", help="write each notebook's measured run time at its top")
+    timings.add_argument("--check", action="store_true", help="only report notebooks whose line is stale")
+    timings.set_defaults(func=_timings)
 
     sub.add_parser("readme", help="put the last run's measured results into README.md").set_defaults(func=_readme)
     return parser

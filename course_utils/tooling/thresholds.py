@@ -170,6 +170,11 @@ class Thresholds:
             key, float(section.get("measured_s", UNMEASURED_S)), self._checks(section, key, profile)
         )
 
+    def measured_s(self, key: str, profile: str) -> float | None:
+        """The wall time measured for notebook ``key`` in ``profile``, or None if it was never timed."""
+        seconds = self._data.get(key, {}).get(profile, {}).get("measured_s")
+        return None if seconds is None else float(seconds)
+
     def sections(self) -> list[tuple[str, str]]:
         """Every (notebook key, profile) the file has a section for."""
         return [(key, profile) for key in self._data for profile in self._data[key]]
