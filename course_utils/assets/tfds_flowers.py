@@ -69,7 +69,12 @@ def prepare_tf_flowers(
             return epath.Path(archive)
         return original(self, url_or_urls)
 
+    from absl import logging as absl_logging
+
     download_manager.DownloadManager.download = from_archive
+    verbosity = absl_logging.get_verbosity()
+    tfds.disable_progress_bar()  # offline, the bars and INFO lines describe a download that never happens
+    absl_logging.set_verbosity(absl_logging.WARNING)
     try:
         builder.download_and_prepare(
             download_config=tfds.download.DownloadConfig(
@@ -78,6 +83,7 @@ def prepare_tf_flowers(
         )
     finally:
         download_manager.DownloadManager.download = original
+        absl_logging.set_verbosity(verbosity)
     return _summary(builder, f"prepared from {archive}")
 
 
