@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import platform
 import re
@@ -24,6 +25,10 @@ NATIVE_NOISE = re.compile(
     r"absl::InitializeLog|oneDNN custom operations|cuda|cuInit|TF-TRT|TensorRT|computation_placer"
     r"|Unable to register cu(DNN|FFT|BLAS)|This TensorFlow binary is optimized|rebuild TensorFlow with"
 )
+
+#: TensorFlow's hint that a function was traced again (a last, smaller batch; a new model): a
+#: performance note for library authors, noise in a lesson's output.
+RETRACING = "triggered tf.function retracing"
 
 #: Keras 3 warns on every ``fit`` given a ``tf.data.Dataset`` that its own ``shuffle=True`` is ignored.
 #: The course's training datasets shuffle themselves every epoch (lesson 05 explains the warning).
@@ -92,9 +97,24 @@ def setup(
         keras.utils.set_random_seed(seed)
         summary = environment_summary(settings, mirror, install_report, seed)
     warnings.filterwarnings("ignore", message=SHUFFLE_IGNORED, category=UserWarning)
+    _drop_retracing_hints()
     if not quiet:
         print(summary)
     return settings
+
+
+class _RetracingHints(logging.Filter):
+    """Drops TensorFlow's retracing hints from its Python logger."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return RETRACING not in record.getMessage()
+
+
+def _drop_retracing_hints() -> None:
+    """Filter TensorFlow's retracing hints out of its Python logger (once, however often setup runs)."""
+    logger = logging.getLogger("tensorflow")
+    if not any(isinstance(f, _RetracingHints) for f in logger.filters):
+        logger.addFilter(_RetracingHints())
 
 
 def environment_summary(settings: Settings, mirror: Path | None, install_report: Any, seed: int) -> str:

@@ -78,3 +78,16 @@ def test_native_start_up_lines_are_held_back_and_anything_else_passes(capfd):
     err = capfd.readouterr().err
     assert "absl" not in err and "cuda" not in err
     assert "something real went wrong" in err
+
+
+def test_tensorflow_retracing_hints_are_dropped_and_other_warnings_kept(caplog):
+    import logging
+
+    notebook_setup._drop_retracing_hints()
+    notebook_setup._drop_retracing_hints()  # idempotent: one filter however often setup runs
+    logger = logging.getLogger("tensorflow")
+    assert sum(isinstance(f, notebook_setup._RetracingHints) for f in logger.filters) == 1
+    with caplog.at_level(logging.WARNING, logger="tensorflow"):
+        logger.warning("5 out of the last 35 calls to <function f> triggered tf.function retracing. Tracing is ...")
+        logger.warning("something worth reading")
+    assert [r.getMessage() for r in caplog.records] == ["something worth reading"]
