@@ -13,6 +13,8 @@ module per topic:
 - :mod:`course_utils.evaluation` — which images a model gets right; confusion matrices, the most confused pairs;
 - :mod:`course_utils.uncertainty` — an accuracy's 95% interval; two models compared on the same images, with a verdict;
 - :mod:`course_utils.plots` — image grids, series, learning curves, confusion matrices;
+- :mod:`course_utils.gradcam` — Grad-CAM heatmaps of a model with a nested base, laid over their photos;
+- :mod:`course_utils.deployment` — a photo written as a file, model sizes on disk, single-image latency;
 - :mod:`course_utils.exercise_checks` — the exercises' checks, each with a hint when the answer is wrong;
 - :mod:`course_utils.profiles` — the ``full``, ``ci`` and ``smoke`` sizes a notebook runs at.
 

@@ -1,0 +1,53 @@
+"""A model's files on disk, a photo written as a JPEG, and the latency timer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_utils.deployment import median_latency, megabytes, quiet_tensorflow, size_on_disk, write_photo
+
+
+def test_a_photo_written_as_jpeg_loads_back_the_way_a_user_loads_it(tmp_path):
+    import keras
+
+    image = np.full((40, 30, 3), 120.0)
+    image[:, :15] = 200.0
+    path = write_photo(image, tmp_path / "photos" / "one.jpg")
+    loaded = keras.utils.img_to_array(keras.utils.load_img(path, target_size=(20, 20)))
+    assert loaded.shape == (20, 20, 3)
+    assert abs(float(loaded[:, :5].mean()) - 200.0) < 6 and abs(float(loaded[:, -5:].mean()) - 120.0) < 6
+    with pytest.raises(ValueError, match="JPEG"):
+        write_photo(image, tmp_path / "one.png")
+    with pytest.raises(ValueError, match=r"images\[i\]"):
+        write_photo(image[None], tmp_path / "two.jpg")
+
+
+def test_sizes_of_a_file_and_a_folder(tmp_path):
+    (tmp_path / "model" / "variables").mkdir(parents=True)
+    (tmp_path / "model" / "saved_model.pb").write_bytes(b"x" * 1000)
+    (tmp_path / "model" / "variables" / "v.data").write_bytes(b"x" * 500)
+    assert size_on_disk(tmp_path / "model") == 1500
+    assert size_on_disk(tmp_path / "model" / "saved_model.pb") == 1000
+    assert megabytes(2_500_000) == "2.5 MB"
+    with pytest.raises(FileNotFoundError, match="save or export"):
+        size_on_disk(tmp_path / "missing")
+
+
+def test_median_latency_counts_warmup_apart():
+    calls = []
+    seconds = median_latency(lambda: calls.append(1), repeats=5, warmup=2)
+    assert len(calls) == 7 and 0 <= seconds < 0.1
+    with pytest.raises(ValueError, match="repeats"):
+        median_latency(lambda: None, repeats=0)
+
+
+def test_quiet_tensorflow_hides_info_and_restores_the_level(caplog):
+    import logging
+
+    logger = logging.getLogger("tensorflow")
+    before = logger.level
+    with caplog.at_level(logging.INFO, logger="tensorflow"), quiet_tensorflow():
+        logger.info("Assets written to: somewhere")
+        assert logger.level == logging.ERROR
+    assert "Assets written" not in caplog.text and logger.level == before
