@@ -223,3 +223,126 @@ def test_multiclass_model_check():
     flat.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     with pytest.raises(CheckFailed, match="no pretrained base"):
         check_multiclass_model(flat, 5)
+
+
+def _flowers_info(total=3657):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(splits={"train": SimpleNamespace(num_examples=total)})
+
+
+def _loaded(splits, info):
+    import tensorflow as tf
+
+    from course_utils.exercise_checks import _split_range
+
+    sizes = [stop - start for start, stop in (_split_range(s, info) for s in splits)]
+    return [tf.data.Dataset.from_tensor_slices((np.zeros((n, 1), "float32"), np.zeros(n, "int64"))) for n in sizes]
+
+
+def test_flowers_split_check():
+    info, names = _flowers_info(), ["a", "b", "c", "d", "e"]
+    right = ["train[:80%]", "train[80%:90%]", "train[90%:]"]
+    assert "2,926 / 365 / 366" in exercise_checks.check_flowers_split(right, info, _loaded(right, info), names)
+    overlapping = ["train[:80%]", "train[70%:80%]", "train[90%:]"]
+    with pytest.raises(exercise_checks.CheckFailed, match="overlap"):
+        exercise_checks.check_flowers_split(overlapping, info, _loaded(overlapping, info), names)
+    uneven = ["train[:70%]", "train[70%:90%]", "train[90%:]"]
+    with pytest.raises(exercise_checks.CheckFailed, match="should hold 80%"):
+        exercise_checks.check_flowers_split(uneven, info, _loaded(uneven, info), names)
+    with pytest.raises(exercise_checks.CheckFailed, match="syntax"):
+        exercise_checks.check_flowers_split(["train[:80]%", *right[1:]], info, _loaded(right, info), names)
+    with pytest.raises(exercise_checks.CheckFailed, match="in that order"):
+        exercise_checks.check_flowers_split(right, info, _loaded(right, info)[::-1], names)
+    with pytest.raises(exercise_checks.CheckFailed, match="5"):
+        exercise_checks.check_flowers_split(right, info, _loaded(right, info), names[:2])
+
+
+def _photos(n=40, size=8):
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    images = rng.uniform(0, 255, (n, size, size, 3)).astype("float32")
+    return tf.data.Dataset.from_tensor_slices((images, np.arange(n) % 5))
+
+
+def test_flowers_pipeline_check():
+    import tensorflow as tf
+
+    from course_utils.datasets import training_batches
+
+    photos = _photos()
+    val = photos.batch(8)
+    assert "reshuffled every epoch" in exercise_checks.check_flowers_pipeline(training_batches(photos, 8), val, 8)
+    with pytest.raises(exercise_checks.CheckFailed, match="same order"):
+        exercise_checks.check_flowers_pipeline(photos.batch(8), val, 8)
+    replayed = photos.shuffle(40, seed=1).cache().batch(8)  # materialised once: epoch 1's order forever
+    list(replayed)
+    with pytest.raises(exercise_checks.CheckFailed, match="same order"):
+        exercise_checks.check_flowers_pipeline(replayed, val, 8)
+    with pytest.raises(exercise_checks.CheckFailed, match="different photos"):
+        exercise_checks.check_flowers_pipeline(photos.shuffle(40).take(20).batch(8), val, 8)
+    with pytest.raises(exercise_checks.CheckFailed, match=r"\[0, 255\]"):
+        exercise_checks.check_flowers_pipeline(training_batches(photos.map(lambda x, y: (x / 255, y)), 8), val, 8)
+    with pytest.raises(exercise_checks.CheckFailed, match="batch them"):
+        exercise_checks.check_flowers_pipeline(photos, val, 8)
+    with pytest.raises(exercise_checks.CheckFailed, match="resize"):
+        exercise_checks.check_flowers_pipeline(training_batches(photos, 8), val, 16)
+    with pytest.raises(exercise_checks.CheckFailed, match="never shuffle validation"):
+        exercise_checks.check_flowers_pipeline(training_batches(photos, 8), training_batches(photos, 8), 8)
+    assert tf.data.AUTOTUNE  # the module under test imports TensorFlow lazily; keep the import used
+
+
+def _capstone_model():
+    import keras
+
+    base = keras.applications.MobileNetV2(input_shape=(32, 32, 3), include_top=False, weights=None, alpha=0.35)
+    base.trainable = False
+    inputs = keras.Input((32, 32, 3))
+    x = keras.layers.GlobalAveragePooling2D()(base(inputs, training=False))
+    model = keras.Model(inputs, keras.layers.Dense(5)(x))
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    return model, base
+
+
+def test_head_trained_and_phase2_setup_checks():
+    import keras
+
+    from course_utils.finetune import block_boundary
+
+    model, base = _capstone_model()
+    x, y = np.zeros((8, 32, 32, 3), "float32"), np.arange(8) % 5
+    with pytest.raises(exercise_checks.CheckFailed, match="No training yet"):
+        exercise_checks.check_head_trained(model, base, None)
+    history = model.fit(x, y, epochs=1, verbose=0)
+    with pytest.raises(exercise_checks.CheckFailed, match="validation_data"):
+        exercise_checks.check_head_trained(model, base, history)
+    history = model.fit(x, y, validation_data=(x, y), epochs=1, verbose=0)
+    assert "frozen base" in exercise_checks.check_head_trained(model, base, history)
+
+    fine_tune_at = block_boundary(base, 0.7)
+    base.trainable = True
+    for layer in base.layers[:fine_tune_at]:
+        layer.trainable = False
+    for layer in base.layers[fine_tune_at:]:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False
+    with pytest.raises(exercise_checks.CheckFailed, match="Compile the model again"):
+        exercise_checks.check_phase2_setup(model, base, fine_tune_at)
+
+    def recompile(rate):
+        model.compile(optimizer=keras.optimizers.Adam(rate), loss=model.loss, metrics=["accuracy"])
+
+    recompile(1e-4)
+    with pytest.raises(exercise_checks.CheckFailed, match="fine-tunes at 1e-05"):
+        exercise_checks.check_phase2_setup(model, base, fine_tune_at)
+    recompile(1e-5)
+    assert "recompiled at 1e-05" in exercise_checks.check_phase2_setup(model, base, fine_tune_at)
+    with pytest.raises(exercise_checks.CheckFailed, match="middle of a block"):
+        exercise_checks.check_phase2_setup(model, base, fine_tune_at + 1)
+    with pytest.raises(exercise_checks.CheckFailed, match="base_model.trainable = False"):
+        exercise_checks.check_head_trained(model, base, history)
