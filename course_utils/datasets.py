@@ -137,10 +137,13 @@ def training_batches(dataset, batch_size: int, limit: int | None = None, seed: i
     """
     import tensorflow as tf
 
-    if len(dataset.element_spec) != 2 or dataset.element_spec[0].shape.rank not in (None, 3):
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    spec = dataset.element_spec
+    if not isinstance(spec, tuple) or len(spec) != 2 or spec[0].shape.rank not in (None, 3):
         raise ValueError(
-            f"training_batches takes unbatched (image, label) pairs, got elements {dataset.element_spec}: "
-            "load the dataset with batch_size=None (or call .unbatch() first)."
+            f"training_batches takes unbatched (image, label) pairs, got elements {spec}: load the dataset with "
+            "batch_size=None (or call .unbatch() first); from TFDS, pass as_supervised=True."
         )
     if limit is not None:
         dataset = dataset.take(limit)

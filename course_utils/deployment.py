@@ -29,6 +29,10 @@ def write_photo(image: Any, path: str | Path, quality: int = 95) -> Path:
     image = np.asarray(image)
     if image.ndim != 3 or image.shape[-1] != 3:
         raise ValueError(f"write_photo takes one RGB image (H, W, 3), got shape {image.shape}: pass images[i].")
+    if image.size and float(image.max()) <= 1.0:
+        raise ValueError(
+            "write_photo takes pixels in [0, 255], but every pixel of this image is at most 1: multiply by 255 first."
+        )
     path = Path(path)
     if path.suffix.lower() not in (".jpg", ".jpeg"):
         raise ValueError(f"{path.name}: write_photo writes JPEG files; name it something.jpg.")

@@ -190,6 +190,17 @@ def _learning_rate(model: Any) -> float:
     return float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
 
 
+def _starts_a_block(names: Sequence[str], index: int) -> bool:
+    """Whether layer ``index`` is the first of a block: MobileNetV2's ``block_N_expand`` or ``Conv_1``, or,
+    for other families, the first layer whose name shows a new block (:func:`finetune.block_of`)."""
+    from .finetune import block_of
+
+    name = names[index]
+    if name.endswith("_expand") or name == "Conv_1":
+        return True
+    return block_of(name) is not None and block_of(name) != block_of(names[index - 1])
+
+
 def check_fine_tune_setup(
     model: Any, base: Any, fine_tune_at: int | str, *, avoid: str | None = None, max_learning_rate: float = 1e-4
 ) -> dict[str, int]:
@@ -218,7 +229,7 @@ def check_fine_tune_setup(
     start = names[index]
     if avoid is not None and start == avoid:
         _fail(f"{avoid!r} is where the lesson started; pick a different block to compare with it.")
-    if not start.endswith("_expand") and start != "Conv_1":
+    if not _starts_a_block(names, index):
         _fail(
             f"Layer {index} ({start!r}) is in the middle of a block: start at a block's first layer "
             "('block_N_expand'), so that a whole block learns together."
@@ -435,6 +446,10 @@ def check_flowers_pipeline(train_ds: Any, val_ds: Any, image_size: int) -> str:
             _fail(f"{name} should yield (images, labels) pairs: load the splits with as_supervised=True.")
         if spec[0].shape.rank != 4:
             _fail(f"{name} yields single images of shape {spec[0].shape}: batch them (.batch(cfg.batch_size)).")
+        if int(dataset.cardinality()) == -1:  # tf.data.INFINITE_CARDINALITY
+            _fail(
+                f"{name} repeats for ever (.repeat()): remove it — fit counts epochs itself, and this check would hang."
+            )
         images, _ = next(iter(dataset))
         if tuple(images.shape[1:]) != (image_size, image_size, 3):
             _fail(

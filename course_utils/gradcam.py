@@ -68,6 +68,13 @@ def gradcam(model: Any, base: Any, images: np.ndarray, class_indices: Any = None
         else:
             chosen = tf.convert_to_tensor(np.broadcast_to(np.asarray(class_indices), (len(images),)), dtype="int64")
         score = tf.gather(logits, chosen, axis=1, batch_dims=1)
+    expected = model(images, training=False)
+    if not np.allclose(logits.numpy(), np.asarray(expected), atol=1e-3 * (1 + float(np.abs(expected).max()))):
+        raise ValueError(
+            "running model.layers one after another does not reproduce model(images): the model has branches or "
+            "operations outside its layers, so this Grad-CAM would explain a different network. Build the model as "
+            "one chain (input -> layers -> base -> head layers), as the lessons do."
+        )
     gradients = tape.gradient(score, features)
     weights = tf.reduce_mean(gradients, axis=(1, 2), keepdims=True)  # one weight per channel
     cam = tf.nn.relu(tf.reduce_sum(weights * features, axis=-1))

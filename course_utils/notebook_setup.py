@@ -22,8 +22,10 @@ __all__ = ["setup", "environment_summary", "status_report", "quiet_native_logs"]
 
 #: TensorFlow's start-up lines on a machine without a GPU: true, harmless, and the same in every notebook.
 NATIVE_NOISE = re.compile(
-    r"absl::InitializeLog|oneDNN custom operations|cuda|cuInit|TF-TRT|TensorRT|computation_placer"
-    r"|Unable to register cu(DNN|FFT|BLAS)|This TensorFlow binary is optimized|rebuild TensorFlow with"
+    r"absl::InitializeLog"  # the preamble absl prints before its first line
+    r"|^[IW]\d{4} .*(oneDNN custom operations|cuda|TF-TRT|TensorRT|computation_placer|Unable to register cu"
+    r"|This TensorFlow binary is optimized|rebuild TensorFlow with)"  # information and warnings only
+    r"|^E\d{4} .*failed call to cuInit"  # the GPU probe failing on a machine without a GPU
 )
 
 #: TensorFlow's hint that a function was traced again (a last, smaller batch; a new model): a

@@ -51,3 +51,8 @@ def test_quiet_tensorflow_hides_info_and_restores_the_level(caplog):
         logger.info("Assets written to: somewhere")
         assert logger.level == logging.ERROR
     assert "Assets written" not in caplog.text and logger.level == before
+
+
+def test_a_photo_in_0_1_is_refused_with_the_fix(tmp_path):
+    with pytest.raises(ValueError, match="multiply by 255"):
+        write_photo(np.full((4, 4, 3), 0.5), tmp_path / "dark.jpg")

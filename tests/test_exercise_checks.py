@@ -346,3 +346,14 @@ def test_head_trained_and_phase2_setup_checks():
         exercise_checks.check_phase2_setup(model, base, fine_tune_at + 1)
     with pytest.raises(exercise_checks.CheckFailed, match="base_model.trainable = False"):
         exercise_checks.check_head_trained(model, base, history)
+
+
+def test_a_block_start_is_recognised_in_every_family_the_course_knows():
+    from course_utils.exercise_checks import _starts_a_block
+
+    mobilenet_v2 = ["block_12_project_BN", "block_13_expand", "block_13_expand_BN", "Conv_1"]
+    assert (
+        _starts_a_block(mobilenet_v2, 1) and not _starts_a_block(mobilenet_v2, 2) and _starts_a_block(mobilenet_v2, 3)
+    )
+    efficientnet = ["block5e_add", "block6a_expand_conv", "block6a_expand_bn"]
+    assert _starts_a_block(efficientnet, 1) and not _starts_a_block(efficientnet, 2)

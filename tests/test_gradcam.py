@@ -46,3 +46,32 @@ def test_a_base_that_is_not_in_the_model_is_named():
         gradcam(model, model.layers[3], np.zeros((32, 32, 3)))
     with pytest.raises(ValueError, match="differ in size"):
         overlay(np.zeros((32, 32, 3)), np.zeros((16, 16)))
+
+
+def _tiny(size=8, scale_output=False):
+    """A base whose one feature map is the sum of the pixels' channels; the head averages it: the logit
+    depends on where the image is bright, so Grad-CAM must point there."""
+    import keras
+
+    inner = keras.Input((size, size, 3))
+    conv = keras.layers.Conv2D(1, 1, kernel_initializer="ones", bias_initializer="zeros")
+    base = keras.Model(inner, conv(inner), name="tiny_base")
+    inputs = keras.Input((size, size, 3))
+    x = keras.layers.GlobalAveragePooling2D()(base(inputs))
+    logits = keras.layers.Dense(1, kernel_initializer="ones")(x)
+    return keras.Model(inputs, logits * 3.0 if scale_output else logits), base
+
+
+def test_the_heatmap_peaks_where_the_logit_comes_from():
+    images = np.zeros((1, 8, 8, 3), "float32")
+    images[0, :3, :3] = 200.0  # only the top-left corner is bright
+    model, base = _tiny()
+    heat = gradcam(model, base, images)[0]
+    assert np.unravel_index(heat.argmax(), heat.shape)[0] < 3 and np.unravel_index(heat.argmax(), heat.shape)[1] < 3
+    assert heat[6:, 6:].max() < 0.1
+
+
+def test_a_model_that_is_not_a_chain_of_layers_is_refused():
+    model, base = _tiny(scale_output=True)  # `* 3.0` is an operation, not a layer: a chain of layers misses it
+    with pytest.raises(ValueError, match="one chain"):
+        gradcam(model, base, np.ones((1, 8, 8, 3), "float32"))
