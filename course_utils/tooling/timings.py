@@ -37,7 +37,7 @@ def timing_line(thresholds: Thresholds, key: str) -> str:
         measured = thresholds.measured_s(key, profile)
         when = duration_text(measured) if measured else "not timed yet"
         parts.append(f"`{profile}` ({meaning}) {when}")
-    return f"*Run time on a 2-core CPU without a GPU:* {' · '.join(parts)}."
+    return f"*Run time measured on a 2-core CPU without a GPU (machines differ about 2x):* {' · '.join(parts)}."
 
 
 def with_timing(source: str, line: str) -> str:
