@@ -38,19 +38,20 @@ def test_the_thresholds_file_parses_and_covers_every_notebook():
 
 
 def test_the_ci_harness_fits_its_measured_budget():
-    """The measured ci times of every run, the live negative control's included, add up to at most 22.5 minutes.
+    """The measured ci times of every run, the live negative control's included, add up to at most 24 minutes.
 
     They were measured on the slower of the CI machines seen, or estimated for it (1.8x this machine);
     they are conservative: when they added up to 18.9 min, the harness took 16.7 min there, and the
-    whole fresh-clone CI 21.6 min. At 22.5 measured minutes the harness takes about 20 there, and with
-    the install, the unit tests and the exercises (about 5 min) the whole CI stays near 25 minutes on
-    the slow machine, under the 30 it must stay below."""
+    whole fresh-clone CI 21.6 min. At 24 measured minutes the harness takes about 21 there, and with
+    the install, the unit tests and the exercises (about 5-6 min, exercise 08 now trains) the whole CI
+    stays near 27 minutes on the slow machine, under the 30 it must stay below. (22.5 until issue 13
+    added the capstone's deployment section, exercise 08's training and lesson 01's restart check.)"""
     from test_notebooks import NEGATIVE_CONTROL
 
     thresholds = Thresholds.load(THRESHOLDS_FILE)
     runs = course_notebooks() + [NEGATIVE_CONTROL]
     measured = sum(thresholds.for_notebook(notebook_key(nb), "ci").measured_s for nb in runs)
-    assert measured <= 22.5 * 60, f"the measured ci times add up to {measured / 60:.1f} min"
+    assert measured <= 24 * 60, f"the measured ci times add up to {measured / 60:.1f} min"
 
 
 def test_budgets_leave_room_for_a_machine_half_as_fast_and_stop_only_hung_cells():
