@@ -3,7 +3,8 @@
 One execution per notebook (papermill, kernel ``python3``) serves every check:
 - the thresholds of ``tests/thresholds.toml`` on the metrics the notebook recorded;
 - the output contracts: cells marked ``# NBVAL_CHECK_OUTPUT`` must reproduce their committed
-  outputs (compared the way nbval compares them: streams coalesced, text outputs only).
+  outputs (compared the way nbval compares them: streams coalesced, text outputs only);
+- the figures: kernels draw with the inline backend, and a cell that plots must show an image.
 
 Used by the pytest suite and by ``python -m course_utils run``.
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..recording import read_metrics
+from .figures import inline_backend, missing_figures
 from .output_contracts import compare_marked_outputs
 from .paths import OUT_DIR, ROOT, THRESHOLDS_FILE, notebook_key
 from .thresholds import Thresholds
@@ -103,22 +105,24 @@ def execute(
     run = NotebookRun(notebook=key + ".ipynb", profile=profile, executed=str(executed), seconds=0.0)
     started = time.perf_counter()
     try:
-        papermill.execute_notebook(
-            str(notebook),
-            str(executed),
-            kernel_name=KERNEL,
-            cwd=str(workdir),
-            parameters={"PROFILE": profile, "METRICS_PATH": str(metrics_path), **(parameters or {})},
-            execution_timeout=int(limits.cell_limit_s) if limits else None,
-            progress_bar=False,
-            log_output=False,
-        )
+        with inline_backend():  # figures kept in the executed copy, whatever MPLBACKEND the caller set
+            papermill.execute_notebook(
+                str(notebook),
+                str(executed),
+                kernel_name=KERNEL,
+                cwd=str(workdir),
+                parameters={"PROFILE": profile, "METRICS_PATH": str(metrics_path), **(parameters or {})},
+                execution_timeout=int(limits.cell_limit_s) if limits else None,
+                progress_bar=False,
+                log_output=False,
+            )
     except Exception as error:  # papermill raises PapermillExecutionError with the cell's traceback
         run.error = _short_error(error)
     run.seconds = time.perf_counter() - started
     run.metrics = read_metrics(metrics_path)
     if run.error is None:
         run.problems += compare_marked_outputs(notebook, executed)
+        run.problems += missing_figures(executed)
         if limits is None and profile == "ci":
             run.problems.append(
                 f'no ["{key}".ci] section in {THRESHOLDS_FILE.name}: every '
