@@ -16,7 +16,10 @@ Published figures (``top1``, ``params_millions``) are those of the full ImageNet
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import io
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -72,14 +75,20 @@ class Backbone:
         weights can be neither found in the Keras cache nor downloaded.
         """
         build = getattr(keras.applications, self.constructor)
+        announcement = _HeldAnnouncement(sys.stdout)  # Keras prints "Downloading data from ..." before it tries
         try:
-            return build(
-                input_shape=tuple(input_shape), include_top=include_top, weights=weights, **{**self.kwargs, **kwargs}
-            )
+            with contextlib.redirect_stdout(announcement):
+                model = build(
+                    input_shape=tuple(input_shape),
+                    include_top=include_top,
+                    weights=weights,
+                    **{**self.kwargs, **kwargs},
+                )
         except WeightsUnavailable:
             raise
         except Exception as error:  # the download guard's error, or Keras's "URL fetch failure"
             if weights is None or not _is_download_failure(error):
+                announcement.release()
                 raise
             raise WeightsUnavailable(
                 f"{self.name}: its ImageNet weights are not in the Keras cache and cannot be downloaded here. "
@@ -87,6 +96,8 @@ class Backbone:
                 f"(`python -m course_utils assets fetch --with-optional --to DIR`). "
                 f"Detail: {str(error).splitlines()[0]}"
             ) from error
+        announcement.release()
+        return model
 
     def preprocessing(self):
         """The contract as a Keras layer, to put between the model's input and the base."""
@@ -102,6 +113,38 @@ class Backbone:
 
         module = importlib.import_module(f"keras.applications.{_MODULES[self.constructor]}")
         return np.asarray(module.preprocess_input(np.array(images, dtype="float32", copy=True)))
+
+
+class _HeldAnnouncement(io.TextIOBase):
+    """Holds back the first line written (Keras's "Downloading data from <url>") until more follows.
+
+    A real download's progress then shows as it happens, announcement first; a download that fails
+    at once (offline) leaves no stray line above the course's own explanation.
+    """
+
+    def __init__(self, target) -> None:
+        self._target = target
+        self._held = ""
+        self._released = False
+
+    def write(self, text: str) -> int:
+        if not self._released and "\n" in self._held:
+            self.release()  # the first line is complete and more output follows
+        if self._released:
+            self._target.write(text)
+        else:
+            self._held += text
+        return len(text)
+
+    def flush(self) -> None:
+        if self._released:
+            self._target.flush()
+
+    def release(self) -> None:
+        """Write what was held (after a success, or when more output shows the download is under way)."""
+        if not self._released:
+            self._target.write(self._held)
+            self._released = True
 
 
 def _is_download_failure(error: BaseException) -> bool:

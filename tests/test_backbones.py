@@ -68,6 +68,33 @@ def test_missing_weights_become_weights_unavailable_with_the_fix(monkeypatch):
         backbones.get("MobileNet-0.25").create((96, 96, 3))
 
 
+def test_a_failed_download_leaves_no_downloading_line_but_a_real_one_shows_its_progress(monkeypatch, capsys):
+    import keras
+
+    from course_utils.assets.download_guard import AssetUnavailableError
+
+    def offline(**kwargs):
+        print("Downloading data from https://example.invalid/weights.h5")
+        raise AssetUnavailableError("not in the mirror")
+
+    monkeypatch.setattr(keras.applications, "MobileNet", offline)
+    with pytest.raises(backbones.WeightsUnavailable):
+        backbones.get("MobileNet-0.25").create((96, 96, 3))
+    assert "Downloading" not in capsys.readouterr().out
+
+    def online(**kwargs):
+        print("Downloading data from https://example.invalid/weights.h5")
+        print("1/1 [====] done")
+        return "model"
+
+    monkeypatch.setattr(keras.applications, "MobileNet", online)
+    assert backbones.get("MobileNet-0.25").create((96, 96, 3)) == "model"
+    assert capsys.readouterr().out.splitlines() == [
+        "Downloading data from https://example.invalid/weights.h5",
+        "1/1 [====] done",
+    ]
+
+
 def test_other_errors_are_not_disguised_as_missing_weights():
     with pytest.raises(ValueError):
         backbones.get("MobileNet-0.25").create((96, 96, 3), weights="no_such_file.h5")
