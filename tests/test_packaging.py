@@ -41,6 +41,6 @@ def _readme_block(marker: str) -> list[str]:
 def test_ci_runs_the_readme_install_and_test_commands():
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
     ci_lines = {line.strip() for line in ci}
-    for marker in ("install-command", "test-command"):
+    for marker in ("install-command", "site-command", "test-command"):
         for line in _readme_block(marker):
             assert line in ci_lines, f".ci/run must run the README's {marker} line verbatim: {line}"

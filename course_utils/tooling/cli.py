@@ -151,6 +151,42 @@ def _timings(args: argparse.Namespace) -> int:
     return 0
 
 
+def _edition(args: argparse.Namespace) -> int:
+    from .edition import EDITION_DIR, EditionError, build_edition, check_edition
+    from .paths import ROOT, require_root
+
+    require_root()
+    if args.action == "build":
+        try:
+            manifest = build_edition()
+        except EditionError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        print(f"Edition written: {manifest.parent.relative_to(ROOT)}/ (see its README.md)")
+    problems = check_edition()
+    for problem in problems:
+        print(f"PROBLEM {problem}", file=sys.stderr)
+    if not problems:
+        size = sum(path.stat().st_size for path in EDITION_DIR.rglob("*") if path.is_file())
+        print(f"The edition is complete and current ({size / 2**20:.1f} MB).")
+    return 1 if problems else 0
+
+
+def _site(args: argparse.Namespace) -> int:
+    from .edition import EditionError
+    from .paths import require_root
+    from .site import SITE_DIR, SiteError, build_site
+
+    require_root()
+    try:
+        index = build_site(Path(args.out) if args.out else SITE_DIR)
+    except (EditionError, SiteError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"Site built: open {index} in a browser (or: python -m http.server -d {index.parent})")
+    return 0
+
+
 def _readme(_: argparse.Namespace) -> int:
     from .paths import ROOT, require_root
     from .reports import update_readme
@@ -214,6 +250,17 @@ def build_parser() -> argparse.ArgumentParser:
     timings = sub.add_parser("timings", help="write each notebook's measured run time at its top")
     timings.add_argument("--check", action="store_true", help="only report notebooks whose line is stale")
     timings.set_defaults(func=_timings)
+
+    edition = sub.add_parser("edition", help="the course edition: the last full run's notebooks, outputs kept")
+    edition.add_argument(
+        "action", choices=["build", "check"], help="build: from build/last_run.full.json; check: only judge"
+    )
+    edition.set_defaults(func=_edition)
+
+    site = sub.add_parser("site", help="build the course's website from the edition (offline, nothing executed)")
+    site.add_argument("action", choices=["build"])
+    site.add_argument("--out", metavar="DIR", help="default: build/site (the pages land in DIR/html)")
+    site.set_defaults(func=_site)
 
     sub.add_parser("readme", help="put the last run's measured results into README.md").set_defaults(func=_readme)
     return parser

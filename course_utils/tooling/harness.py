@@ -43,6 +43,7 @@ class NotebookRun:
     date: str = field(default_factory=lambda: _dt.date.today().isoformat())
     budget_s: float | None = None  # twice the measured time: over it, the run is flagged, not failed
     checked: bool = True  # False: the thresholds file has no section for this notebook in this profile
+    commit: str = ""  # the course's commit the run executed (tooling/provenance.py); "" if unknown
 
     @property
     def ok(self) -> bool:

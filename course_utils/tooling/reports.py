@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import os
 import platform
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 from ..profiles import PROFILES
 from .harness import NotebookRun
 from .paths import REPORT_DIR, ROOT
+from .provenance import course_commit, package_versions
 
 
 def report_paths(profile: str, directory: Path = REPORT_DIR) -> tuple[Path, Path]:
@@ -28,6 +29,8 @@ def write_report(
     (each row carries its own date), so running one long notebook does not drop the others.
     """
     json_path, md_path = report_paths(profile, directory)
+    commit = course_commit(root)
+    runs = [run if run.commit else replace(run, commit=commit) for run in runs]
     if merge and json_path.exists():
         fresh = {run.notebook for run in runs}
         previous = json.loads(json_path.read_text())
@@ -46,6 +49,8 @@ def write_report(
         else f"{platform.machine()}, {os.cpu_count()} CPU cores, GPU",
         "python": platform.python_version(),
         "total_seconds": round(sum(run.seconds for run in runs), 1),
+        "commits": sorted({run.commit for run in runs if run.commit}),
+        "versions": package_versions(),
     }
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps({**meta, "runs": [asdict(run) for run in runs]}, indent=1) + "\n")
@@ -56,7 +61,9 @@ def write_report(
 def markdown_table(meta: dict[str, Any], runs: list[NotebookRun]) -> str:
     lines = [
         f"Measured on {meta['date']}, profile `{meta['profile']}`, {meta['machine']}, "
-        f"Python {meta['python']}; total {meta['total_seconds'] / 60:.1f} min.",
+        f"Python {meta['python']}"
+        + (f", commit {', '.join(meta['commits'])}" if meta.get("commits") else "")
+        + f"; total {meta['total_seconds'] / 60:.1f} min.",
         "",
         "| notebook | result | wall time | measured |",
         "|---|---|---|---|",

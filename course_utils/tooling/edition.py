@@ -1,0 +1,221 @@
+"""The course edition: every lesson and solution executed in ``full``, outputs and figures kept.
+
+Learners' notebooks are committed without outputs.  The edition (``edition/``) is what a reader
+sees without running anything: the executed copies of one full run, cleaned of machine-specific
+metadata, each opening with a note of when, on what and with which versions it was run.
+
+- ``python -m course_utils edition build`` makes it from the last full run report
+  (``build/last_run.full.json`` and the executed copies beside it);
+- ``python -m course_utils edition check`` (and ``tests/test_edition.py``) fails when the edition
+  is incomplete, stale (a notebook's code changed since it was run), shows an error, misses a
+  figure, or has grown too large to keep in the repository.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from .figures import missing_figures
+from .paths import REPORT_DIR, ROOT, THRESHOLDS_FILE, course_notebooks
+from .thresholds import Thresholds
+from .timings import duration_text, timing_line, with_timing
+
+EDITION_DIR = ROOT / "edition"
+MANIFEST = "edition.json"
+#: The whole edition stays small enough to clone with the course (the issue allows tens of MB).
+MAX_BYTES = 25 * 1024 * 1024
+#: Cell metadata written by papermill and the kernel: timestamps and local state, not content.
+_VOLATILE_CELL_METADATA = ("papermill", "execution")
+
+
+class EditionError(RuntimeError):
+    """The edition cannot be built from what the last full run left, or does not match the course."""
+
+
+def code_digest(notebook: str | Path) -> str:
+    """A hash of a notebook's code cells in order (papermill's injected parameters left out)."""
+    nb = nbformat.read(notebook, as_version=4)
+    digest = hashlib.sha256()
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "injected-parameters" not in cell.metadata.get("tags", []):
+            digest.update(cell.source.encode() + b"\0")
+    return digest.hexdigest()
+
+
+def _banner(name: str, run: Mapping[str, Any], meta: Mapping[str, Any]) -> str:
+    versions = meta.get("versions", {})
+    made_with = ", ".join(
+        f"{label} {versions[package]}"
+        for package, label in (("tensorflow", "TensorFlow"), ("keras", "Keras"), ("numpy", "NumPy"))
+        if package in versions
+    )
+    commit = f" (commit `{run['commit']}`)" if run.get("commit") else ""
+    return (
+        f"> **Course edition.** This copy of `{name}` was executed in the `full` profile on {run['date']}"
+        f"{commit}, on {meta['machine']}, with Python {meta['python']}"
+        f"{', ' + made_with if made_with else ''}; the run took {duration_text(run['seconds'])}. "
+        f"Every output and figure below is that run's. To run it yourself, open `{name}` in your clone of "
+        "the course, where it is committed without outputs."
+    )
+
+
+def _cleaned(nb: nbformat.NotebookNode, root: Path) -> nbformat.NotebookNode:
+    """``nb`` without papermill's injected cell, volatile metadata and the machine's own paths."""
+    nb.cells = [cell for cell in nb.cells if "injected-parameters" not in cell.metadata.get("tags", [])]
+    nb.metadata.pop("papermill", None)
+    prefix = f"{root.resolve()}/"
+    for cell in nb.cells:
+        for key in _VOLATILE_CELL_METADATA:
+            cell.metadata.pop(key, None)
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                output["text"] = output["text"].replace(prefix, "")
+            if "text/plain" in output.get("data", {}):
+                output["data"]["text/plain"] = output["data"]["text/plain"].replace(prefix, "")
+    return nb
+
+
+def _runs_by_notebook(report: Path, root: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    if not report.is_file():
+        raise EditionError(
+            f"No full run report at {report}: run every lesson and solution first "
+            "(python -m course_utils run --profile full), then build the edition."
+        )
+    data = json.loads(report.read_text())
+    runs = {row["notebook"]: row for row in data["runs"]}
+    expected = [path.relative_to(root).as_posix() for path in course_notebooks(root)]
+    missing = [name for name in expected if name not in runs]
+    failed = [name for name in expected if name in runs and (runs[name]["error"] or runs[name]["problems"])]
+    if missing or failed:
+        names = " ".join(missing + failed)
+        raise EditionError(
+            f"The full run report lacks {missing or 'nothing'} and has failed runs of {failed or 'nothing'}: "
+            f"run them (python -m course_utils run --profile full {names}) and build again."
+        )
+    return data, {name: runs[name] for name in expected}
+
+
+def build_edition(
+    report: Path = REPORT_DIR / "last_run.full.json", dest: Path = EDITION_DIR, root: Path = ROOT
+) -> Path:
+    """Write the edition into ``dest`` from a full run report; returns the manifest's path.
+
+    Refuses (:class:`EditionError`) when a lesson or solution is missing from the run or failed,
+    when an executed copy's code differs from the notebook in the course now, or when a plotting
+    cell shows no figure, so the edition is always one complete, passing, current set.
+    """
+    meta, runs = _runs_by_notebook(report, root)
+    thresholds = Thresholds.load(root / THRESHOLDS_FILE.relative_to(ROOT))
+    entries = []
+    staged: dict[str, nbformat.NotebookNode] = {}
+    for name, run in runs.items():
+        executed = Path(run["executed"])
+        if code_digest(executed) != code_digest(root / name):
+            raise EditionError(
+                f"{name} has changed since its full run ({run['date']}): run it again "
+                f"(python -m course_utils run --profile full {name}) and build again."
+            )
+        if problems := missing_figures(executed):
+            raise EditionError(f"{name}'s full run misses figures: {'; '.join(problems)}")
+        nb = _cleaned(nbformat.read(executed, as_version=4), root)
+        first = next(index for index, cell in enumerate(nb.cells) if cell.cell_type == "markdown")
+        nb.cells[first].source = with_timing(nb.cells[first].source, timing_line(thresholds, name[: -len(".ipynb")]))
+        nb.cells.insert(first + 1, nbformat.v4.new_markdown_cell(_banner(name, run, meta)))
+        nb.metadata["course_edition"] = {"profile": "full", "date": run["date"], "commit": run.get("commit", "")}
+        staged[name] = nb
+        entries.append(
+            {
+                "notebook": name,
+                "date": run["date"],
+                "commit": run.get("commit", ""),
+                "seconds": round(run["seconds"], 1),
+                "checks_passed": len(run["passed_checks"]),
+                "metrics": run["metrics"],
+                "code_sha256": code_digest(root / name),
+            }
+        )
+    for folder in {Path(name).parts[0] for name in staged}:
+        shutil.rmtree(dest / folder, ignore_errors=True)
+    for name, nb in staged.items():
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, dest / name)
+    manifest = {
+        "profile": "full",
+        "dates": sorted({entry["date"] for entry in entries}),
+        "commits": sorted({entry["commit"] for entry in entries if entry["commit"]}),
+        "machine": meta["machine"],
+        "python": meta["python"],
+        "versions": meta.get("versions", {}),
+        "total_seconds": round(sum(entry["seconds"] for entry in entries), 1),
+        "notebooks": entries,
+    }
+    (dest / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
+    (dest / "README.md").write_text(edition_readme(manifest))
+    return dest / MANIFEST
+
+
+def edition_readme(manifest: Mapping[str, Any]) -> str:
+    """The edition's README: what it is, how it was made, and one row per notebook."""
+    versions = ", ".join(f"{name} {version}" for name, version in manifest["versions"].items())
+    lines = [
+        "# Course edition: every lesson and solution, executed",
+        "",
+        "Generated by `python -m course_utils edition build`; do not edit by hand.",
+        "",
+        "These are the course's notebooks as one full run left them, outputs and figures included, to read "
+        "without running anything. The notebooks to run yourself are in `notebooks/`, `solutions/` and "
+        "`exercises/` at the top of the course, committed without outputs. "
+        "`python -m course_utils site build` turns this folder into a website.",
+        "",
+        f"- Run: profile `full`, {' and '.join(manifest['dates'])}, commit {', '.join(manifest['commits']) or 'unknown'}",
+        f"- Machine: {manifest['machine']}; Python {manifest['python']}",
+        f"- Packages: {versions or 'not recorded'}",
+        f"- Total run time: {manifest['total_seconds'] / 60:.0f} min",
+        "",
+        "| notebook | run time | checks passed |",
+        "|---|---|---|",
+    ]
+    for entry in manifest["notebooks"]:
+        lines.append(
+            f"| [{entry['notebook']}]({entry['notebook']}) | {duration_text(entry['seconds'])} | {entry['checks_passed']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def check_edition(dest: Path = EDITION_DIR, root: Path = ROOT) -> list[str]:
+    """Every way the edition falls short of the course as it is now; an empty list when it is sound."""
+    manifest_path = dest / MANIFEST
+    if not manifest_path.is_file():
+        return [f"No edition at {dest}: run the full profile, then python -m course_utils edition build."]
+    manifest = json.loads(manifest_path.read_text())
+    listed = {entry["notebook"]: entry for entry in manifest["notebooks"]}
+    problems = []
+    for path in course_notebooks(root):
+        name = path.relative_to(root).as_posix()
+        copy = dest / name
+        if name not in listed or not copy.is_file():
+            problems.append(f"{name} is not in the edition: run it in full and build the edition again.")
+            continue
+        if code_digest(copy) != code_digest(path):
+            problems.append(
+                f"{name} has changed since the edition ran it ({listed[name]['date']}): "
+                f"python -m course_utils run --profile full {name}, then edition build."
+            )
+        nb = nbformat.read(copy, as_version=4)
+        errors = [i for i, cell in enumerate(nb.cells) for o in cell.get("outputs", []) if o.output_type == "error"]
+        if errors:
+            problems.append(f"{name}: the edition shows an error in cell(s) {errors}.")
+        problems += [f"{name}: {problem}" for problem in missing_figures(copy)]
+    size = sum(path.stat().st_size for path in dest.rglob("*") if path.is_file())
+    if size > MAX_BYTES:
+        problems.append(
+            f"The edition takes {size / 2**20:.1f} MB, over {MAX_BYTES / 2**20:.0f} MB: draw photo grids smaller."
+        )
+    return problems

@@ -1,0 +1,49 @@
+"""What a run was made with: the commit of the course and the versions of the packages that compute.
+
+Recorded in every run report (``build/last_run.<profile>.json``) and in the course edition, so a
+number can be traced to the code and the libraries that produced it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+from .paths import ROOT
+
+#: The packages whose versions can move a measured number or change what a notebook shows.
+PACKAGES = ("tensorflow", "keras", "numpy", "tensorflow-datasets", "matplotlib", "ipykernel", "papermill")
+
+#: Folders whose uncommitted changes make a run's commit an incomplete description of its code.
+CODE_FOLDERS = ("notebooks", "solutions", "course_utils", "tests/thresholds.toml")
+
+
+def package_versions(packages: tuple[str, ...] = PACKAGES) -> dict[str, str]:
+    """``{"tensorflow": "2.21.0", ...}``; a package that is not installed shows as ``"not installed"``."""
+    versions = {}
+    for name in packages:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def course_commit(root: Path = ROOT) -> str:
+    """The clone's commit (short hash), ``"+changes"`` appended when the course's code differs from it.
+
+    ``""`` outside a git clone (an unpacked archive), where no commit can be named.
+    """
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, check=True, timeout=30
+        ).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "--short=12", "HEAD")
+        changed = git("status", "--porcelain", "--", *CODE_FOLDERS)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return commit + ("+changes" if changed else "")

@@ -1,0 +1,135 @@
+"""The course edition: built from a full run, cleaned, refused when incomplete or stale, and current."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+
+from course_utils.tooling.edition import MANIFEST, EditionError, build_edition, check_edition, code_digest
+
+
+def _course(tmp_path):
+    """A tiny course: one lesson and one solution, with a thresholds file and a README."""
+    root = tmp_path / "course"
+    for folder in ("notebooks", "solutions", "exercises", "tests"):
+        (root / folder).mkdir(parents=True)
+    (root / "tests" / "thresholds.toml").write_text('["notebooks/00_intro".full]\nmeasured_s = 30\nchecks = []\n')
+    (root / "README.md").write_text("# Course\n\nIntro.\n\n## Lessons\n\nA table.\n\n## Measured results\n\nNumbers.\n")
+    for name in ("notebooks/00_intro", "solutions/01_probe"):
+        nb = nbformat.v4.new_notebook(
+            cells=[
+                nbformat.v4.new_markdown_cell(f"# {name}\n\nWhy it matters."),
+                nbformat.v4.new_code_cell('PROFILE = "full"', metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("show_images(photos)"),
+            ]
+        )
+        nbformat.write(nb, root / f"{name}.ipynb")
+    return root
+
+
+def _executed_copy(root, name, *, code="show_images(photos)", image=True):
+    nb = nbformat.read(root / f"{name}.ipynb", as_version=4)
+    injected = nbformat.v4.new_code_cell(f'PROFILE = "full"\nMETRICS_PATH = "{root}/build/m.json"')
+    injected.metadata["tags"] = ["injected-parameters"]
+    nb.cells.insert(2, injected)
+    plot = nb.cells[3]
+    plot.source = code
+    plot.metadata["papermill"] = {"duration": 1.0}
+    plot.outputs = [nbformat.v4.new_output("stream", text=f"saved to {root}/build/photo.jpg\n")]
+    if image:
+        plot.outputs.append(nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo="}))
+    nb.metadata["papermill"] = {"input_path": str(root / f"{name}.ipynb")}
+    path = root / "build" / "executed" / f"{name}.full.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def _report(root, names, **overrides):
+    runs = [
+        {
+            "notebook": f"{name}.ipynb",
+            "executed": str(_executed_copy(root, name, **overrides)),
+            "seconds": 42.0,
+            "metrics": {"accuracy": 0.9},
+            "error": None,
+            "problems": [],
+            "passed_checks": ["accuracy >= 0.8"],
+            "date": "2026-11-29",
+            "commit": "abc123",
+        }
+        for name in names
+    ]
+    meta = {"machine": "x86_64, 2 CPU cores, no GPU", "python": "3.11.7", "versions": {"keras": "3.15.1"}}
+    path = root / "build" / "last_run.full.json"
+    path.write_text(json.dumps({**meta, "profile": "full", "runs": runs}))
+    return path
+
+
+NAMES = ("notebooks/00_intro", "solutions/01_probe")
+
+
+def test_the_edition_is_cleaned_and_says_how_it_was_made(tmp_path):
+    root = _course(tmp_path)
+    manifest = build_edition(_report(root, NAMES), root / "edition", root)
+    nb = nbformat.read(root / "edition" / "notebooks" / "00_intro.ipynb", as_version=4)
+    text = json.dumps(nb)
+    assert str(root) not in text, "the machine's own paths are left out"
+    assert "injected-parameters" not in text and "papermill" not in text
+    assert nb.cells[1].source.startswith("> **Course edition.**") and "commit `abc123`" in nb.cells[1].source
+    assert "measured on a 2-core CPU" in nb.cells[0].source, "the run-time line is the current one"
+    assert any("image/png" in output.get("data", {}) for output in nb.cells[3].outputs)
+    data = json.loads(manifest.read_text())
+    assert [entry["notebook"] for entry in data["notebooks"]] == [f"{name}.ipynb" for name in NAMES]
+    assert data["versions"] == {"keras": "3.15.1"} and data["commits"] == ["abc123"]
+    assert check_edition(root / "edition", root) == []
+
+
+def test_a_notebook_changed_after_the_edition_makes_it_stale(tmp_path):
+    root = _course(tmp_path)
+    build_edition(_report(root, NAMES), root / "edition", root)
+    lesson = root / "notebooks" / "00_intro.ipynb"
+    nb = nbformat.read(lesson, as_version=4)
+    nb.cells[1].source = 'PROFILE = "ci"'
+    nbformat.write(nb, lesson)
+    problems = check_edition(root / "edition", root)
+    assert len(problems) == 1 and "notebooks/00_intro.ipynb has changed since the edition" in problems[0]
+    with pytest.raises(EditionError, match="has changed since its full run"):
+        build_edition(root / "build" / "last_run.full.json", root / "edition", root)
+
+
+def test_an_incomplete_or_failed_run_is_refused_with_the_command_to_run(tmp_path):
+    root = _course(tmp_path)
+    with pytest.raises(EditionError, match="lacks.*solutions/01_probe.ipynb.*run --profile full solutions/01_probe"):
+        build_edition(_report(root, NAMES[:1]), root / "edition", root)
+    report = _report(root, NAMES)
+    data = json.loads(report.read_text())
+    data["runs"][0]["error"] = "ValueError"
+    report.write_text(json.dumps(data))
+    with pytest.raises(EditionError, match="failed runs of.*notebooks/00_intro"):
+        build_edition(report, root / "edition", root)
+    assert not (root / "edition").exists(), "nothing is written when the run does not qualify"
+
+
+def test_a_plotting_cell_without_its_figure_is_refused(tmp_path):
+    root = _course(tmp_path)
+    with pytest.raises(EditionError, match="misses figures"):
+        build_edition(_report(root, NAMES, image=False), root / "edition", root)
+
+
+def test_code_digest_ignores_markdown_and_the_injected_parameters(tmp_path):
+    root = _course(tmp_path)
+    executed = _executed_copy(root, "notebooks/00_intro")
+    assert code_digest(executed) == code_digest(root / "notebooks" / "00_intro.ipynb")
+
+
+def test_the_committed_edition_holds_every_lesson_and_solution_as_they_are_now():
+    """The edition in the repository: every notebook run in full, current, with its figures, small."""
+    from course_utils.tooling.edition import EDITION_DIR
+
+    problems = check_edition()
+    assert not problems, "\n".join(problems)
+    manifest = json.loads((EDITION_DIR / MANIFEST).read_text())
+    assert len(manifest["dates"]) >= 1 and manifest["versions"], "the edition records when and with what it ran"

@@ -1,0 +1,104 @@
+"""The course website: laid out from the edition, built offline, and every page read in headless Chromium.
+
+The build and browser test need the ``site`` extra and Debian's chromium + chromium-driver. Where they
+are missing the test is skipped with what to install — except in CI (``CI`` set), where .ci/run
+installs them and a missing piece is a failure, never a silent skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import nbformat
+import pytest
+
+from course_utils.tooling.edition import EDITION_DIR
+from course_utils.tooling.paths import ROOT, course_notebooks
+from course_utils.tooling.site import SITE_DIR, build_site, missing_packages, prepare_source, readme_section
+
+
+def test_the_source_has_every_lesson_exercise_solution_and_the_results(tmp_path):
+    source = prepare_source(tmp_path / "source")
+    index = (source / "index.md").read_text()
+    for path in course_notebooks() + sorted((ROOT / "exercises").glob("*.ipynb")):
+        page = path.relative_to(ROOT).with_suffix("").as_posix()
+        assert f"\n{page}\n" in index, f"{page} is not in the site's navigation"
+        assert (source / f"{page}.ipynb").is_file()
+    assert 'nb_execution_mode = "off"' in (source / "conf.py").read_text(), "the site never executes a notebook"
+    assert (source / "results.md").read_text().startswith("# Measured results")
+    solution = nbformat.read(source / "solutions" / "05_two_phase_fine_tuning.ipynb", as_version=4)
+    assert solution.cells[0].source.startswith("# Solution 05")
+
+
+def test_readme_sections_are_found_by_heading_and_a_missing_one_is_named():
+    readme = "# T\n\nIntro.\n\n## Lessons\n\nrows\n\n## Measured results\n\nnumbers\n"
+    assert readme_section(readme, "Lessons") == "rows"
+    assert readme_section(readme, "Measured results") == "numbers"
+    with pytest.raises(Exception, match="no '## Layout' section"):
+        readme_section(readme, "Layout")
+
+
+def _site_tools_or_skip() -> None:
+    missing = missing_packages() + [tool for tool in ("chromium", "chromedriver") if shutil.which(tool) is None]
+    if missing:
+        message = (
+            f'the site test needs {", ".join(missing)}: pip install -e ".[site]" and '
+            "apt-get install chromium chromium-driver"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the site test; {message}")
+        pytest.skip(message)
+
+
+@pytest.mark.site
+def test_the_site_builds_offline_and_every_page_reads_in_chromium():
+    _site_tools_or_skip()
+    from course_utils.tooling.site_check import LEARNING_CURVE, check_site
+
+    index = build_site(SITE_DIR, EDITION_DIR)
+    html = index.parent
+    expected = ["index.html", "results.html"] + [
+        path.relative_to(ROOT).with_suffix(".html").as_posix()
+        for path in course_notebooks() + sorted((ROOT / "exercises").glob("*.ipynb"))
+    ]
+    screenshot = SITE_DIR / "screenshots" / "05_learning_curve.png"
+    seen, problems = check_site(html, expected, screenshot)
+    assert not problems, "\n".join(problems)
+    images = {facts.path: len(facts.images) for facts in seen}
+    for path in course_notebooks():  # every executed notebook with a plotting cell shows its figures
+        page = path.relative_to(ROOT).with_suffix(".html").as_posix()
+        executed = nbformat.read(EDITION_DIR / path.relative_to(ROOT), as_version=4)
+        figures = sum(
+            "image/png" in output.get("data", {}) for cell in executed.cells for output in cell.get("outputs", [])
+        )
+        assert images[page] >= figures, f"{page} shows {images[page]} images, its notebook has {figures}"
+    assert images[LEARNING_CURVE[0]] >= 1
+    assert screenshot.stat().st_size > 20_000, "the screenshot of lesson 05's learning curve is empty"
+    print(f"\nsite: {len(seen)} pages read in Chromium; screenshot kept at {screenshot}")
+
+
+def test_the_browser_check_names_broken_links_missing_anchors_unloaded_images_and_remote_fetches(tmp_path):
+    from course_utils.tooling.site_check import PageFacts, page_problems
+
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "05.html").write_text('<h2 id="phase-2">Phase 2</h2>')
+    base = "http://127.0.0.1:8000/"
+    facts = PageFacts(
+        path="index.html",
+        title="Course",
+        images=[{"src": base + "_images/a.png", "loaded": True}, {"src": base + "_images/b.png", "loaded": False}],
+        links=[
+            base + "notebooks/05.html#phase-2",  # sound
+            base + "notebooks/05.html#phase-3",  # no such anchor
+            base + "notebooks/06.html",  # no such page
+            "https://keras.io/guides/transfer_learning/",  # external: a reader follows it, the page does not fetch it
+        ],
+        resources=[base + "_static/theme.css", "https://cdn.example.org/mathjax.js"],
+    )
+    problems = page_problems(facts, base, tmp_path)
+    assert len(problems) == 4, problems
+    assert "image http://127.0.0.1:8000/_images/b.png did not load" in problems[0]
+    assert "cdn.example.org" in problems[1] and "read offline" in problems[1]
+    assert "has no anchor #phase-3" in problems[2]
+    assert "leads nowhere (no notebooks/06.html)" in problems[3]
