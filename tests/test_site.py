@@ -15,7 +15,14 @@ import pytest
 
 from course_utils.tooling.edition import EDITION_DIR
 from course_utils.tooling.paths import ROOT, course_notebooks
-from course_utils.tooling.site import SITE_DIR, build_site, missing_packages, prepare_source, readme_section
+from course_utils.tooling.site import (
+    SITE_DIR,
+    build_site,
+    lesson_list,
+    missing_packages,
+    prepare_source,
+    readme_section,
+)
 
 
 def test_the_source_has_every_lesson_exercise_solution_and_the_results(tmp_path):
@@ -37,6 +44,15 @@ def test_readme_sections_are_found_by_heading_and_a_missing_one_is_named():
     assert readme_section(readme, "Measured results") == "numbers"
     with pytest.raises(Exception, match="no '## Layout' section"):
         readme_section(readme, "Layout")
+
+
+def test_the_readme_lesson_table_becomes_a_list_of_titled_links():
+    table = (
+        "| # | notebook | what you learn | status |\n|---|---|---|---|\n"
+        "| 05 | [`notebooks/05_x.ipynb`](notebooks/05_x.ipynb) | the full recipe | ✅ |\n\nAfter the table."
+    )
+    listed = lesson_list(table, {"notebooks/05_x.ipynb": "05 · Two-phase fine-tuning"})
+    assert listed == "- [05 · Two-phase fine-tuning](notebooks/05_x.ipynb): the full recipe\n\nAfter the table."
 
 
 def _site_tools_or_skip() -> None:

@@ -65,11 +65,24 @@ def readme_section(readme: str, heading: str) -> str:
     return match.group(1).strip()
 
 
+_LESSON_ROW = re.compile(r"^\| (\d+) \| \[`(?P<path>[^`]+)`\]\([^)]+\) \| (?P<what>.+?) \| [^|]* \|$", re.M)
+
+
+def lesson_list(section: str, titles: dict[str, str]) -> str:
+    """The README's lesson table as a list a narrow page can show: each lesson's title, linked, and what it teaches."""
+
+    def item(row: re.Match) -> str:
+        path = row["path"]
+        return f"- [{titles.get(path, path)}]({path}): {row['what']}"
+
+    return _LESSON_ROW.sub(item, section).replace("| # | notebook | what you learn | status |\n|---|---|---|---|\n", "")
+
+
 def _toctree(caption: str, entries: list[str]) -> str:
     return "\n".join(["```{toctree}", f":caption: {caption}", ":maxdepth: 1", "", *entries, "```", ""])
 
 
-def _index(readme: str, manifest: dict, pages: dict[str, list[str]]) -> str:
+def _index(readme: str, manifest: dict, pages: dict[str, list[str]], titles: dict[str, str]) -> str:
     versions = ", ".join(f"{name} {version}" for name, version in manifest["versions"].items())
     trees = [_toctree(caption, pages[folder]) for caption, folder in SECTIONS]
     intro = readme.split("\n## ", 1)[0].split("\n", 1)[1].strip()  # the README's opening paragraphs
@@ -89,12 +102,19 @@ def _index(readme: str, manifest: dict, pages: dict[str, list[str]]) -> str:
             "",
             "## Lessons",
             "",
-            readme_section(readme, "Lessons"),
+            lesson_list(readme_section(readme, "Lessons"), titles),
             "",
             *trees,
             _toctree("Results", ["results"]),
         ]
     )
+
+
+def _title(path: Path) -> str:
+    """A notebook's first heading, without its ``#``."""
+    nb = nbformat.read(path, as_version=4)
+    first = next(cell for cell in nb.cells if cell.cell_type == "markdown")
+    return first.source.splitlines()[0].lstrip("# ").strip()
 
 
 def _retitle_solution(path: Path) -> None:
@@ -125,7 +145,8 @@ def prepare_source(dest: Path, edition: Path = EDITION_DIR, root: Path = ROOT) -
     for path in (dest / "solutions").glob("*.ipynb"):
         _retitle_solution(path)
     (dest / "conf.py").write_text(CONF)
-    (dest / "index.md").write_text(_index(readme, manifest, pages))
+    titles = {f"notebooks/{path.name}": _title(path) for path in (dest / "notebooks").glob("*.ipynb")}
+    (dest / "index.md").write_text(_index(readme, manifest, pages, titles))
     results = readme_section(readme, "Measured results")
     (dest / "results.md").write_text(f"# Measured results\n\n{results}\n")
     return dest
