@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
@@ -33,6 +35,39 @@ def test_parameters_cell_names_the_profile(path):
     source = tagged[0].source
     assert 'PROFILE = "full"' in source and "METRICS_PATH = None" in source
     assert nb.metadata.kernelspec.name == KERNEL
+
+
+def _loads_tensorflow(module: str, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether importing ``course_utils.<module>`` imports TensorFlow (a top-level import, or one of a module it imports)."""
+    path = ROOT / "course_utils" / f"{module}.py"
+    if module in seen or not path.is_file():
+        return False
+    source = path.read_text()
+    if re.search(r"^(import|from) (tensorflow|keras)\b", source, re.M):
+        return True
+    return any(_loads_tensorflow(name, seen | {module}) for name in re.findall(r"^from \.(\w+) import", source, re.M))
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_nothing_loads_tensorflow_before_setup(path):
+    """setup() holds back TensorFlow's native start-up lines only if TensorFlow is first imported under it."""
+    nb = nbformat.read(path, as_version=4)
+    before = ""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        if "course_utils.setup(" in cell.source:
+            before += cell.source.split("course_utils.setup(", 1)[0]
+            break
+        before += cell.source + "\n"
+    early = re.findall(r"^\s*(?:import|from) (tensorflow|keras)\b", before, re.M)
+    for names in re.findall(r"^\s*from course_utils import (.+)$", before, re.M):
+        early += [name.strip() for name in names.split(",") if _loads_tensorflow(name.strip())]
+    assert not early, f"{path.name}: {early} imported before course_utils.setup(...): import them in a later cell"
+
+
+def test_the_tensorflow_import_check_sees_through_helpers():
+    assert _loads_tensorflow("backbones") and not _loads_tensorflow("exercise_checks")
 
 
 def _notebook(path, text):
