@@ -15,7 +15,12 @@ def _course(tmp_path):
     root = tmp_path / "course"
     for folder in ("notebooks", "solutions", "exercises", "tests"):
         (root / folder).mkdir(parents=True)
-    (root / "tests" / "thresholds.toml").write_text('["notebooks/00_intro".full]\nmeasured_s = 30\nchecks = []\n')
+    (root / "tests" / "thresholds.toml").write_text(
+        "".join(
+            f'["{name}".full]\nmeasured_s = 30\nchecks = [{{ expr = "accuracy >= 0.8" }}]\n'
+            for name in ("notebooks/00_intro", "solutions/01_probe")
+        )
+    )
     (root / "README.md").write_text("# Course\n\nIntro.\n\n## Lessons\n\nA table.\n\n## Measured results\n\nNumbers.\n")
     for name in ("notebooks/00_intro", "solutions/01_probe"):
         nb = nbformat.v4.new_notebook(
@@ -111,6 +116,20 @@ def test_an_incomplete_or_failed_run_is_refused_with_the_command_to_run(tmp_path
     with pytest.raises(EditionError, match="failed runs of.*notebooks/00_intro"):
         build_edition(report, root / "edition", root)
     assert not (root / "edition").exists(), "nothing is written when the run does not qualify"
+
+
+def test_a_run_that_fails_or_lacks_its_full_checks_is_refused(tmp_path):
+    root = _course(tmp_path)
+    report = _report(root, NAMES)
+    data = json.loads(report.read_text())
+    data["runs"][1]["metrics"] = {"accuracy": 0.5}
+    report.write_text(json.dumps(data))
+    with pytest.raises(EditionError, match="solutions/01_probe.ipynb's full run fails its checks: accuracy >= 0.8"):
+        build_edition(report, root / "edition", root)
+    thresholds = root / "tests" / "thresholds.toml"
+    thresholds.write_text(thresholds.read_text().split('["solutions/01_probe".full]')[0])
+    with pytest.raises(EditionError, match=r'no checks in the full profile: add a \["solutions/01_probe".full\]'):
+        build_edition(_report(root, NAMES), root / "edition", root)
 
 
 def test_a_plotting_cell_without_its_figure_is_refused(tmp_path):

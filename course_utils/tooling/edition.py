@@ -102,14 +102,29 @@ def _runs_by_notebook(report: Path, root: Path) -> tuple[dict[str, Any], dict[st
     return data, {name: runs[name] for name in expected}
 
 
+def _judged(thresholds: Thresholds, name: str, run: Mapping[str, Any]) -> list[str]:
+    """The run's full checks as they stand in the thresholds file now, each passed; else :class:`EditionError`."""
+    section = thresholds.for_notebook(name[: -len(".ipynb")], "full")
+    if section is None or not section.checks:
+        raise EditionError(
+            f'{name} has no checks in the full profile: add a ["{name[: -len(".ipynb")]}".full] section to '
+            f"{THRESHOLDS_FILE.name} from its measured values ({run['metrics']}), so the edition claims nothing unchecked."
+        )
+    verdicts = [check.evaluate(run["metrics"]) for check in section.checks]
+    if failed := [text for ok, text in verdicts if not ok]:
+        raise EditionError(f"{name}'s full run fails its checks: {'; '.join(failed)}")
+    return [text for _, text in verdicts]
+
+
 def build_edition(
     report: Path = REPORT_DIR / "last_run.full.json", dest: Path = EDITION_DIR, root: Path = ROOT
 ) -> Path:
     """Write the edition into ``dest`` from a full run report; returns the manifest's path.
 
-    Refuses (:class:`EditionError`) when a lesson or solution is missing from the run or failed,
-    when an executed copy's code differs from the notebook in the course now, or when a plotting
-    cell shows no figure, so the edition is always one complete, passing, current set.
+    Refuses (:class:`EditionError`) when a lesson or solution is missing from the run or failed, when
+    its metrics fail (or have no) checks in the full section of the thresholds file as it is now, when
+    an executed copy's code differs from the notebook in the course now, or when a plotting cell shows
+    no figure, so the edition is always one complete, checked, current set.
     """
     meta, runs = _runs_by_notebook(report, root)
     thresholds = Thresholds.load(root / THRESHOLDS_FILE.relative_to(ROOT))
@@ -124,6 +139,7 @@ def build_edition(
             )
         if problems := missing_figures(executed):
             raise EditionError(f"{name}'s full run misses figures: {'; '.join(problems)}")
+        passed = _judged(thresholds, name, run)
         nb = _cleaned(nbformat.read(executed, as_version=4), root)
         first = next(index for index, cell in enumerate(nb.cells) if cell.cell_type == "markdown")
         nb.cells[first].source = with_timing(nb.cells[first].source, timing_line(thresholds, name[: -len(".ipynb")]))
@@ -136,7 +152,7 @@ def build_edition(
                 "date": run["date"],
                 "commit": run.get("commit", ""),
                 "seconds": round(run["seconds"], 1),
-                "checks_passed": len(run["passed_checks"]),
+                "checks_passed": passed,
                 "metrics": run["metrics"],
                 "code_sha256": code_digest(root / name),
             }
@@ -184,7 +200,7 @@ def edition_readme(manifest: Mapping[str, Any]) -> str:
     ]
     for entry in manifest["notebooks"]:
         lines.append(
-            f"| [{entry['notebook']}]({entry['notebook']}) | {duration_text(entry['seconds'])} | {entry['checks_passed']} |"
+            f"| [{entry['notebook']}]({entry['notebook']}) | {duration_text(entry['seconds'])} | {len(entry['checks_passed'])} |"
         )
     return "\n".join(lines) + "\n"
 
