@@ -42,7 +42,9 @@ def _executed_copy(root, name, *, code="show_images(photos)", image=True):
     plot = nb.cells[3]
     plot.source = code
     plot.metadata["papermill"] = {"duration": 1.0}
-    plot.outputs = [nbformat.v4.new_output("stream", text=f"saved to {root}/build/photo.jpg\n")]
+    plot.outputs = [
+        nbformat.v4.new_output("stream", text=f"saved to {root}/build/photo.jpg from {root.parent}/mirror\n")
+    ]
     if image:
         plot.outputs.append(nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo="}))
     nb.metadata["papermill"] = {"input_path": str(root / f"{name}.ipynb")}
@@ -76,12 +78,14 @@ def _report(root, names, **overrides):
 NAMES = ("notebooks/00_intro", "solutions/01_probe")
 
 
-def test_the_edition_is_cleaned_and_says_how_it_was_made(tmp_path):
+def test_the_edition_is_cleaned_and_says_how_it_was_made(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_ASSETS", str(tmp_path / "mirror"))
     root = _course(tmp_path)
     manifest = build_edition(_report(root, NAMES), root / "edition", root)
     nb = nbformat.read(root / "edition" / "notebooks" / "00_intro.ipynb", as_version=4)
     text = json.dumps(nb)
-    assert str(root) not in text, "the machine's own paths are left out"
+    assert str(tmp_path) not in text, "the machine's own paths are left out"
+    assert "saved to build/photo.jpg from $COURSE_ASSETS" in nb.cells[3].outputs[0]["text"]
     assert "injected-parameters" not in text and "papermill" not in text
     assert nb.cells[1].source.startswith("> **Course edition.**") and "commit `abc123`" in nb.cells[1].source
     assert "measured on a 2-core CPU" in nb.cells[0].source, "the run-time line is the current one"

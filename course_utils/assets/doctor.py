@@ -56,6 +56,8 @@ def declared_bounds() -> tuple[SpecifierSet, dict[str, SpecifierSet]]:
     bounds = {}
     for text in requirements:
         requirement = Requirement(text)
+        if requirement.marker is not None and "extra" in str(requirement.marker):
+            continue  # an optional extra's package (the site's Sphinx, say): not what the lessons need
         bounds[requirement.name.lower()] = requirement.specifier
     return SpecifierSet(python), bounds
 

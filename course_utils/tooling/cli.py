@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from ..assets.manifest import AssetError
@@ -43,6 +44,7 @@ def _doctor(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from .harness import execute
     from .paths import ROOT, course_notebooks, notebook_key, require_root
+    from .provenance import course_commit
     from .reports import write_report
 
     require_root()
@@ -53,10 +55,11 @@ def _run(args: argparse.Namespace) -> int:
         )
     for notebook in notebooks:
         notebook_key(notebook)  # a bogus or outside path fails here, before anything runs
+    commit = course_commit()  # the code as the run starts: edits made while it runs are not its code
     runs = []
     for index, notebook in enumerate(notebooks, 1):
         print(f"[{index}/{len(notebooks)}] {notebook} (profile {args.profile}) ...", flush=True)
-        run = execute(notebook, args.profile)
+        run = replace(execute(notebook, args.profile), commit=commit)
         runs.append(run)
         print(f"    {run.result} in {run.time_text()}; executed copy: {run.executed}")
         if not run.ok:

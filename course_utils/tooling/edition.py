@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -70,15 +71,24 @@ def _cleaned(nb: nbformat.NotebookNode, root: Path) -> nbformat.NotebookNode:
     """``nb`` without papermill's injected cell, volatile metadata and the machine's own paths."""
     nb.cells = [cell for cell in nb.cells if "injected-parameters" not in cell.metadata.get("tags", [])]
     nb.metadata.pop("papermill", None)
-    prefix = f"{root.resolve()}/"
+    # The clone's own paths become relative; the asset mirror's becomes the setting that names it.
+    local = [(f"{root.resolve()}/", "")]
+    if os.environ.get("COURSE_ASSETS"):
+        local.append((str(Path(os.environ["COURSE_ASSETS"]).resolve()), "$COURSE_ASSETS"))
+
+    def general(text: str) -> str:
+        for path, shown in local:
+            text = text.replace(path, shown)
+        return text
+
     for cell in nb.cells:
         for key in _VOLATILE_CELL_METADATA:
             cell.metadata.pop(key, None)
         for output in cell.get("outputs", []):
             if "text" in output:
-                output["text"] = output["text"].replace(prefix, "")
+                output["text"] = general(output["text"])
             if "text/plain" in output.get("data", {}):
-                output["data"]["text/plain"] = output["data"]["text/plain"].replace(prefix, "")
+                output["data"]["text/plain"] = general(output["data"]["text/plain"])
     return nb
 
 

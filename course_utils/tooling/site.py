@@ -78,6 +78,11 @@ def lesson_list(section: str, titles: dict[str, str]) -> str:
     return _LESSON_ROW.sub(item, section).replace("| # | notebook | what you learn | status |\n|---|---|---|---|\n", "")
 
 
+def _site_links(markdown: str) -> str:
+    """README links into ``edition/`` pointed at the site's own page for it."""
+    return re.sub(r"\]\(edition/(README\.md)?\)", "](edition.md)", markdown)
+
+
 def _toctree(caption: str, entries: list[str]) -> str:
     return "\n".join(["```{toctree}", f":caption: {caption}", ":maxdepth: 1", "", *entries, "```", ""])
 
@@ -105,7 +110,7 @@ def _index(readme: str, manifest: dict, pages: dict[str, list[str]], titles: dic
             lesson_list(readme_section(readme, "Lessons"), titles),
             "",
             *trees,
-            _toctree("Results", ["results"]),
+            _toctree("Results", ["results", "edition"]),
         ]
     )
 
@@ -148,7 +153,8 @@ def prepare_source(dest: Path, edition: Path = EDITION_DIR, root: Path = ROOT) -
     titles = {f"notebooks/{path.name}": _title(path) for path in (dest / "notebooks").glob("*.ipynb")}
     (dest / "index.md").write_text(_index(readme, manifest, pages, titles))
     results = readme_section(readme, "Measured results")
-    (dest / "results.md").write_text(f"# Measured results\n\n{results}\n")
+    (dest / "results.md").write_text(f"# Measured results\n\n{_site_links(results)}\n")
+    (dest / "edition.md").write_text((edition / "README.md").read_text(encoding="utf-8"))
     return dest
 
 
