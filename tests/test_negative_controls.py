@@ -18,6 +18,21 @@ def test_every_claim_fails_with_random_weights_on_the_current_code():
     assert sum(len(verdict.defeated) for verdict in verdicts) >= 20, "too few claims defeated: is the record empty?"
 
 
+def test_every_full_claim_fails_on_the_same_random_weights_runs():
+    """Full floors sit at or above the ci ones: the ci random-weights runs must defeat them too."""
+    from course_utils.tooling.paths import THRESHOLDS_FILE
+
+    thresholds, record = Thresholds.load(THRESHOLDS_FILE), nc.load_record()
+    passing, defeated = [], 0
+    for key, entry in record.items():
+        for check in nc.claims(thresholds, key, "full"):
+            passed, text = check.evaluate(entry["metrics"])
+            defeated += not passed
+            passing += [f"{key} (full): {text}"] if passed else []
+    assert not passing, "full claims that random weights pass:\n" + "\n".join(passing)
+    assert defeated >= 40, "too few full claims defeated: is a full section or the record missing?"
+
+
 def _course(tmp_path, code="x = 1", markdown="# A lesson"):
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell(markdown), nbformat.v4.new_code_cell(code)]
