@@ -155,7 +155,7 @@ def _timings(args: argparse.Namespace) -> int:
 
 
 def _edition(args: argparse.Namespace) -> int:
-    from .edition import EDITION_DIR, EditionError, build_edition, check_edition
+    from .edition import EditionError, build_edition, check_edition, edition_bytes
     from .paths import ROOT, require_root
 
     require_root()
@@ -170,8 +170,7 @@ def _edition(args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"PROBLEM {problem}", file=sys.stderr)
     if not problems:
-        size = sum(path.stat().st_size for path in EDITION_DIR.rglob("*") if path.is_file())
-        print(f"The edition is complete and current ({size / 2**20:.1f} MB).")
+        print(f"The edition is complete and current ({edition_bytes() / 2**20:.1f} MB).")
     return 1 if problems else 0
 
 

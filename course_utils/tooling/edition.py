@@ -215,6 +215,11 @@ def edition_readme(manifest: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def edition_bytes(dest: Path = EDITION_DIR) -> int:
+    """What the edition takes on disk, every file counted."""
+    return sum(path.stat().st_size for path in dest.rglob("*") if path.is_file())
+
+
 def check_edition(dest: Path = EDITION_DIR, root: Path = ROOT) -> list[str]:
     """Every way the edition falls short of the course as it is now; an empty list when it is sound."""
     manifest_path = dest / MANIFEST
@@ -239,7 +244,7 @@ def check_edition(dest: Path = EDITION_DIR, root: Path = ROOT) -> list[str]:
         if errors:
             problems.append(f"{name}: the edition shows an error in cell(s) {errors}.")
         problems += [f"{name}: {problem}" for problem in missing_figures(copy)]
-    size = sum(path.stat().st_size for path in dest.rglob("*") if path.is_file())
+    size = edition_bytes(dest)
     if size > MAX_BYTES:
         problems.append(
             f"The edition takes {size / 2**20:.1f} MB, over {MAX_BYTES / 2**20:.0f} MB: draw photo grids smaller."
