@@ -94,6 +94,11 @@ def test_the_edition_is_cleaned_and_says_how_it_was_made(tmp_path, monkeypatch):
     assert [entry["notebook"] for entry in data["notebooks"]] == [f"{name}.ipynb" for name in NAMES]
     assert data["versions"] == {"keras": "3.15.1"} and data["commits"] == ["abc123"]
     assert check_edition(root / "edition", root) == []
+    copies = {path: path.read_bytes() for path in (root / "edition").rglob("*") if path.is_file()}
+    build_edition(root / "build" / "last_run.full.json", root / "edition", root)
+    assert all(path.read_bytes() == data for path, data in copies.items()), (
+        "a rebuild from the same run changes nothing"
+    )
 
 
 def test_a_notebook_changed_after_the_edition_makes_it_stale(tmp_path):

@@ -24,7 +24,8 @@ from typing import Any
 import nbformat
 
 from .figures import missing_figures
-from .paths import REPORT_DIR, ROOT, THRESHOLDS_FILE, course_notebooks
+from .notebook_cells import INJECTED, code_sources, first_markdown_index
+from .paths import REPORT_DIR, ROOT, THRESHOLDS_FILE, course_notebooks, notebook_key
 from .thresholds import Thresholds
 from .timings import duration_text, timing_line, with_timing
 
@@ -42,11 +43,9 @@ class EditionError(RuntimeError):
 
 def code_digest(notebook: str | Path) -> str:
     """A hash of a notebook's code cells in order (papermill's injected parameters left out)."""
-    nb = nbformat.read(notebook, as_version=4)
     digest = hashlib.sha256()
-    for cell in nb.cells:
-        if cell.cell_type == "code" and "injected-parameters" not in cell.metadata.get("tags", []):
-            digest.update(cell.source.encode() + b"\0")
+    for source in code_sources(nbformat.read(notebook, as_version=4)):
+        digest.update(source.encode() + b"\0")
     return digest.hexdigest()
 
 
@@ -69,7 +68,7 @@ def _banner(name: str, run: Mapping[str, Any], meta: Mapping[str, Any]) -> str:
 
 def _cleaned(nb: nbformat.NotebookNode, root: Path) -> nbformat.NotebookNode:
     """``nb`` without papermill's injected cell, volatile metadata and the machine's own paths."""
-    nb.cells = [cell for cell in nb.cells if "injected-parameters" not in cell.metadata.get("tags", [])]
+    nb.cells = [cell for cell in nb.cells if INJECTED not in cell.metadata.get("tags", [])]
     nb.metadata.pop("papermill", None)
     # The clone's own paths become relative; the asset mirror's becomes the setting that names it.
     local = [(f"{root.resolve()}/", "")]
@@ -112,12 +111,13 @@ def _runs_by_notebook(report: Path, root: Path) -> tuple[dict[str, Any], dict[st
     return data, {name: runs[name] for name in expected}
 
 
-def _judged(thresholds: Thresholds, name: str, run: Mapping[str, Any]) -> list[str]:
+def _judged(thresholds: Thresholds, name: str, run: Mapping[str, Any], root: Path) -> list[str]:
     """The run's full checks as they stand in the thresholds file now, each passed; else :class:`EditionError`."""
-    section = thresholds.for_notebook(name[: -len(".ipynb")], "full")
+    key = notebook_key(root / name, root)
+    section = thresholds.for_notebook(key, "full")
     if section is None or not section.checks:
         raise EditionError(
-            f'{name} has no checks in the full profile: add a ["{name[: -len(".ipynb")]}".full] section to '
+            f'{name} has no checks in the full profile: add a ["{key}".full] section to '
             f"{THRESHOLDS_FILE.name} from its measured values ({run['metrics']}), so the edition claims nothing unchecked."
         )
     verdicts = [check.evaluate(run["metrics"]) for check in section.checks]
@@ -149,11 +149,14 @@ def build_edition(
             )
         if problems := missing_figures(executed):
             raise EditionError(f"{name}'s full run misses figures: {'; '.join(problems)}")
-        passed = _judged(thresholds, name, run)
+        passed = _judged(thresholds, name, run, root)
         nb = _cleaned(nbformat.read(executed, as_version=4), root)
-        first = next(index for index, cell in enumerate(nb.cells) if cell.cell_type == "markdown")
-        nb.cells[first].source = with_timing(nb.cells[first].source, timing_line(thresholds, name[: -len(".ipynb")]))
-        nb.cells.insert(first + 1, nbformat.v4.new_markdown_cell(_banner(name, run, meta)))
+        first = first_markdown_index(nb)
+        nb.cells[first].source = with_timing(
+            nb.cells[first].source, timing_line(thresholds, notebook_key(root / name, root))
+        )
+        # A fixed id: building the edition again from the same run writes the same files.
+        nb.cells.insert(first + 1, nbformat.v4.new_markdown_cell(_banner(name, run, meta), id="course-edition-note"))
         nb.metadata["course_edition"] = {"profile": "full", "date": run["date"], "commit": run.get("commit", "")}
         staged[name] = nb
         entries.append(

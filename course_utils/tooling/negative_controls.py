@@ -28,6 +28,7 @@ from typing import Any
 
 import nbformat
 
+from .notebook_cells import code_sources
 from .paths import ROOT, THRESHOLDS_FILE, notebook_key
 from .thresholds import Check, Thresholds
 
@@ -48,9 +49,8 @@ def fingerprint(notebook: Path) -> str:
 
     Markdown edits do not make a control stale; a change to the code a run executes does.
     """
-    cells = nbformat.read(notebook, as_version=4).cells
     digest = hashlib.sha256()
-    for source in [cell.source for cell in cells if cell.cell_type == "code"]:
+    for source in code_sources(nbformat.read(notebook, as_version=4)):
         digest.update(source.encode("utf-8") + b"\x00")
     for helper in sorted(LESSON_HELPERS.glob("*.py")):
         digest.update(helper.name.encode("utf-8") + b"\x00" + helper.read_bytes() + b"\x00")

@@ -22,6 +22,7 @@ from pathlib import Path
 import nbformat
 
 from .edition import EDITION_DIR, MANIFEST, EditionError
+from .notebook_cells import first_markdown_index
 from .paths import REPORT_DIR, ROOT
 
 SITE_DIR = REPORT_DIR / "site"
@@ -115,17 +116,19 @@ def _index(readme: str, manifest: dict, pages: dict[str, list[str]], titles: dic
     )
 
 
+def _title_cell(nb: nbformat.NotebookNode):
+    return nb.cells[first_markdown_index(nb)]
+
+
 def _title(path: Path) -> str:
     """A notebook's first heading, without its ``#``."""
-    nb = nbformat.read(path, as_version=4)
-    first = next(cell for cell in nb.cells if cell.cell_type == "markdown")
-    return first.source.splitlines()[0].lstrip("# ").strip()
+    return _title_cell(nbformat.read(path, as_version=4)).source.splitlines()[0].lstrip("# ").strip()
 
 
 def _retitle_solution(path: Path) -> None:
     """A solution shares its exercise's title; on the site it says it is the solution."""
     nb = nbformat.read(path, as_version=4)
-    first = next(cell for cell in nb.cells if cell.cell_type == "markdown")
+    first = _title_cell(nb)
     first.source = re.sub(r"^# Exercise\b", "# Solution", first.source, count=1)
     nbformat.write(nb, path)
 

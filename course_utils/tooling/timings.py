@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 
+from .notebook_cells import first_markdown_index
 from .paths import NOTEBOOK_FOLDERS, ROOT, THRESHOLDS_FILE, notebook_key
 from .thresholds import Thresholds
 
@@ -53,9 +54,10 @@ def update_timings(write: bool = True, root: Path = ROOT) -> list[Path]:
     for folder in NOTEBOOK_FOLDERS:
         for path in sorted((root / folder).glob("*.ipynb")):
             nb = nbformat.read(path, as_version=4)
-            first = next((cell for cell in nb.cells if cell.cell_type == "markdown"), None)
-            if first is None:
+            index = first_markdown_index(nb)
+            if index is None:
                 raise ValueError(f"{path} has no Markdown cell to put its run time in: start it with a title cell.")
+            first = nb.cells[index]
             updated = with_timing(first.source, timing_line(thresholds, notebook_key(path, root)))
             if updated != first.source:
                 stale.append(path)
