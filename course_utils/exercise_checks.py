@@ -140,7 +140,8 @@ def check_contracts(choices: Any) -> str:
 
 def check_batchnorm_safe(model: Any, base: Any, x: np.ndarray, y: np.ndarray) -> dict[str, int]:
     """Exercise 04: one training epoch on ``(x, y)`` must move the base's unfrozen weights but no
-    BatchNorm statistic.  Returns the counts it measured (``bn_changed``, ``weights_changed``)."""
+    BatchNorm statistic.  Returns the counts it measured: ``bn_changed``, ``weights_changed`` and
+    ``weights_unfrozen`` (how many weight tensors of the base outside BatchNorm are trainable)."""
     from .finetune import batchnorm_statistics, is_batchnorm, statistics_drift
     from .model_weights import changed, snapshot
 
@@ -165,7 +166,7 @@ def check_batchnorm_safe(model: Any, base: Any, x: np.ndarray, y: np.ndarray) ->
         )
     if not weights_changed:
         _fail("The unfrozen layers did not change: did you compile *after* setting trainable?")
-    return {"bn_changed": bn_changed, "weights_changed": weights_changed}
+    return {"bn_changed": bn_changed, "weights_changed": weights_changed, "weights_unfrozen": len(trainable)}
 
 
 def _pretrained_base(model: Any, hint: str) -> Any:

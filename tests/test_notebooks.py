@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from course_utils.tooling import harness
-from course_utils.tooling.negative_controls import PARAMETERS, PROFILE, claims
+from course_utils.tooling.negative_controls import PARAMETERS, PROFILE, claims, control_verdict
 from course_utils.tooling.paths import EXERCISES, ROOT, THRESHOLDS_FILE, course_notebooks, notebook_key
 from course_utils.tooling.thresholds import Thresholds
 
@@ -34,11 +34,11 @@ def test_thresholds_fail_on_a_model_that_learned_nothing(request):
     run = harness.execute(NEGATIVE_CONTROL, PROFILE, parameters=dict(PARAMETERS), tag=".random-weights")
     request.config._course_runs.append(run)
     assert run.error is None, run.failure_report()
-    checks = claims(Thresholds.load(THRESHOLDS_FILE), notebook_key(NEGATIVE_CONTROL))
+    key = notebook_key(NEGATIVE_CONTROL)
+    checks = claims(Thresholds.load(THRESHOLDS_FILE), key)
     assert checks, "the negative control needs accuracy checks to defeat"
-    results = [check.evaluate(run.metrics) for check in checks]
-    passed = [explanation for ok, explanation in results if ok]
-    assert not passed, "these thresholds pass even with random weights, so they prove nothing:\n" + "\n".join(passed)
+    verdict = control_verdict(key, checks, run.metrics)  # the evaluator of the recorded controls too
+    assert verdict.ok, "the live negative control:\n" + "\n".join(verdict.problems)
     run.problems = [p for p in run.problems if not p.startswith("threshold not met")]
     assert not run.problems, run.failure_report()
     run.note = "negative control, weights=None: its accuracy thresholds failed, as they must"

@@ -25,6 +25,7 @@ the harness injects ``PROFILE`` and nothing else.
 from __future__ import annotations
 
 import ast
+import enum
 import operator
 import sys
 from collections.abc import Mapping
@@ -53,6 +54,26 @@ class ThresholdError(ValueError):
     """A malformed check in the thresholds file."""
 
 
+class Outcome(enum.Enum):
+    """What one check says about one run's metrics."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    MISSING = "missing"  # a metric it compares was not recorded: nothing was measured, so nothing passed or failed
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """One check applied to one run: its outcome and a sentence with the values compared."""
+
+    outcome: Outcome
+    text: str
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome is Outcome.PASSED
+
+
 @dataclass(frozen=True)
 class Check:
     expr: str
@@ -64,21 +85,28 @@ class Check:
     def names(self) -> set[str]:
         return {node.id for node in ast.walk(_parse(self.expr)) if isinstance(node, ast.Name)}
 
-    def evaluate(self, metrics: Mapping[str, float]) -> tuple[bool, str]:
-        """(passed, explanation).  A metric the notebook did not record fails the check."""
+    def judge(self, metrics: Mapping[str, float]) -> Judgement:
+        """Passed, failed, or missing (a metric it compares was never recorded), with the values compared."""
         missing = sorted(self.names() - set(metrics))
         if missing:
-            return False, f"{self.expr}: the notebook recorded no {', '.join(missing)}"
+            return Judgement(Outcome.MISSING, f"{self.expr}: the run recorded no {', '.join(missing)}")
         tree = _parse(self.expr)
         try:
             left = _value(tree.left, metrics)
             right = _value(tree.comparators[0], metrics)
         except ZeroDivisionError:
-            return False, f"{self.expr}: division by zero with the recorded values"
+            return Judgement(Outcome.FAILED, f"{self.expr}: division by zero with the recorded values")
         passed = _COMPARE[type(tree.ops[0])](left, right)
         values = ", ".join(f"{name} = {metrics[name]:.4g}" for name in sorted(self.names()))
         note = f" (when set: {self.measured})" if self.measured else ""
-        return passed, f"{self.expr} [{values}; {left:.4g} vs {right:.4g}]{note}"
+        return Judgement(
+            Outcome.PASSED if passed else Outcome.FAILED, f"{self.expr} [{values}; {left:.4g} vs {right:.4g}]{note}"
+        )
+
+    def evaluate(self, metrics: Mapping[str, float]) -> tuple[bool, str]:
+        """(passed, explanation) for a run that must meet the check: a metric it did not record fails it."""
+        judgement = self.judge(metrics)
+        return judgement.passed, judgement.text
 
 
 def _parse(expr: str) -> ast.Compare:
