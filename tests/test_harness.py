@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+
 import nbformat
 import pytest
 
@@ -97,3 +101,25 @@ def test_sections_must_name_existing_notebooks(tmp_path):
 def test_malformed_sections_are_explained(section, message):
     with pytest.raises(thresholds.ThresholdError, match=message):
         Thresholds({"notebooks/x": {"ci": section}})
+
+
+def test_notebooks_run_on_the_harness_interpreter_not_the_first_python3_kernel(tmp_path, monkeypatch):
+    fake = tmp_path / "elsewhere" / "kernels" / "python3"  # found first: a kernel of another environment
+    fake.mkdir(parents=True)
+    argv = [str(tmp_path / "other-env" / "bin" / "python"), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (fake / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "Python 3", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(fake.parents[1]))
+    code = f"import sys\nrecord('own_interpreter', float(sys.executable == {sys.executable!r}))"
+    path = _notebook(tmp_path, "interpreter", code)
+    run = _run(tmp_path, path, {"ci": {"measured_s": 30, "checks": [{"expr": "own_interpreter >= 1"}]}})
+    assert run.ok, run.failure_report()
+    assert run.python == sys.executable
+    assert os.environ["JUPYTER_PATH"] == str(fake.parents[1])  # the caller's environment is left as it was
+
+
+def test_the_report_names_the_interpreter_the_notebooks_ran_on():
+    from course_utils.tooling.reports import markdown_table
+
+    run = harness.NotebookRun("notebooks/x.ipynb", "ci", "x.ci.ipynb", 1.0, python="/envs/course/bin/python")
+    meta = {"date": "2026-01-01", "profile": "ci", "machine": "x86_64", "python": "3.11.7", "total_seconds": 1.0}
+    assert "Python 3.11.7 (/envs/course/bin/python)" in markdown_table(meta, [run])

@@ -1,6 +1,6 @@
 """Execute course notebooks headlessly and check what they claim.
 
-One execution per notebook (papermill, kernel ``python3``) serves every check:
+One execution per notebook (papermill, on a kernel of the harness's own interpreter) serves every check:
 - the thresholds of ``tests/thresholds.toml`` on the metrics the notebook recorded;
 - the output contracts: cells marked ``# NBVAL_CHECK_OUTPUT`` must reproduce their committed
   outputs (compared the way nbval compares them: streams coalesced, text outputs only);
@@ -11,9 +11,14 @@ Used by the pytest suite and by ``python -m course_utils run``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import json
 import shutil
+import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +29,7 @@ from .output_contracts import compare_marked_outputs
 from .paths import OUT_DIR, ROOT, THRESHOLDS_FILE, notebook_key
 from .thresholds import Thresholds
 
-KERNEL = "python3"
+KERNEL = "python3"  # the kernel name the notebooks carry; the harness resolves it to its own interpreter
 
 
 @dataclass
@@ -44,6 +49,7 @@ class NotebookRun:
     budget_s: float | None = None  # twice the measured time: over it, the run is flagged, not failed
     checked: bool = True  # False: the thresholds file has no section for this notebook in this profile
     commit: str = ""  # the course's commit the run executed (tooling/provenance.py); "" if unknown
+    python: str = ""  # the interpreter the kernel ran on (the harness's own); "" in reports older than the field
 
     @property
     def ok(self) -> bool:
@@ -103,14 +109,18 @@ def execute(
     workdir.mkdir(parents=True)
     metrics_path.unlink(missing_ok=True)
 
-    run = NotebookRun(notebook=key + ".ipynb", profile=profile, executed=str(executed), seconds=0.0)
+    run = NotebookRun(
+        notebook=key + ".ipynb", profile=profile, executed=str(executed), seconds=0.0, python=sys.executable
+    )
     started = time.perf_counter()
     try:
-        with inline_backend():  # figures kept in the executed copy, whatever MPLBACKEND the caller set
+        # figures kept in the executed copy, whatever MPLBACKEND the caller set
+        with inline_backend(), own_interpreter_kernel() as kernel_manager_class:
             papermill.execute_notebook(
                 str(notebook),
                 str(executed),
                 kernel_name=KERNEL,
+                kernel_manager_class=kernel_manager_class,  # passed on to nbclient
                 cwd=str(workdir),
                 parameters={"PROFILE": profile, "METRICS_PATH": str(metrics_path), **(parameters or {})},
                 execution_timeout=int(limits.cell_limit_s) if limits else None,
@@ -139,6 +149,37 @@ def execute(
                     explanation if passed else f"threshold not met: {explanation}"
                 )
     return run
+
+
+@contextlib.contextmanager
+def own_interpreter_kernel() -> Iterator[type]:
+    """A kernel manager class (for nbclient) that starts :data:`KERNEL` on ``sys.executable``.
+
+    Jupyter resolves a kernel name through every kernelspec folder it knows (``$JUPYTER_PATH``,
+    the user's, the environment's, the system's), so the first ``python3`` found may be another
+    environment's, with another TensorFlow or another checkout's ``course_utils``.  The class
+    yielded here looks only in a private temporary folder holding one kernelspec, this
+    interpreter's; nothing in the process's environment changes.
+    """
+    from jupyter_client import AsyncKernelManager
+    from jupyter_client.kernelspec import KernelSpecManager
+    from traitlets import default
+
+    with tempfile.TemporaryDirectory(prefix="course-kernels-") as kernels:
+        spec_dir = Path(kernels) / KERNEL
+        spec_dir.mkdir()
+        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        spec = {"argv": argv, "display_name": f"Python ({sys.executable})", "language": "python"}
+        (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
+
+        class OwnInterpreterKernelManager(AsyncKernelManager):
+            """Knows one kernelspec: the harness's own interpreter."""
+
+            @default("kernel_spec_manager")
+            def _own_kernel_specs(self) -> KernelSpecManager:
+                return KernelSpecManager(kernel_dirs=[kernels], ensure_native_kernel=False)
+
+        yield OwnInterpreterKernelManager
 
 
 def _short_error(error: Exception) -> str:
