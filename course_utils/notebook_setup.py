@@ -14,7 +14,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from .assets.keras_cache import asset_status, install_mirror, keras_home, mirror_location, status_report
+from .assets.keras_cache import asset_status, install_mirror, keras_home, mirror_location, status_report, writable
+from .assets.locations import resolve_data_dirs
 from .profiles import DEFAULT_SEED, Settings
 from .recording import set_metrics_path
 
@@ -77,8 +78,12 @@ def setup(
 
     - ``profile``, ``overrides`` (this notebook's own values in a profile, e.g. ``{"ci": {"image_size":
       96}}``) and ``knobs`` (``None`` = the profile's value) give the :class:`Settings`.
+    - Relative ``KERAS_HOME`` and ``TFDS_DATA_DIR`` settings are made absolute where they were set
+      (the shell's folder, ``$PWD``, as for ``COURSE_ASSETS``), not in each kernel's own folder.
     - If ``COURSE_ASSETS`` names a mirror, its files are installed into the Keras cache (fast
       when already there), and a download Keras cannot make fails fast with a clear message.
+    - ``get_file(..., extract=True)`` extracts an archive once, whole, under a lock (never again
+      under a reading kernel's feet), and a read-only Keras cache is read, not replaced.
     - Python, NumPy, TensorFlow and Keras random generators are seeded with ``seed``.
     - ``metrics_path`` (given by the harness) is where :func:`course_utils.record` writes.
     - TensorFlow's native start-up lines are held back (:func:`quiet_native_logs`), and Keras's
@@ -87,6 +92,7 @@ def setup(
     """
     settings = Settings(profile, overrides, **knobs)
     set_metrics_path(metrics_path)
+    resolve_data_dirs()
     mirror = mirror_location()
     install_report = install_mirror(mirror) if mirror is not None else None
 
@@ -94,8 +100,12 @@ def setup(
         import keras
 
         from .assets.download_guard import install_download_guard
+        from .assets.extraction import install_extraction_guard
+        from .assets.read_only_cache import install_read_only_guard
 
         install_download_guard()
+        install_extraction_guard()
+        install_read_only_guard()
         keras.utils.set_random_seed(seed)
         summary = environment_summary(settings, mirror, install_report, seed)
     warnings.filterwarnings("ignore", message=SHUFFLE_IGNORED, category=UserWarning)
@@ -132,7 +142,7 @@ def environment_summary(settings: Settings, mirror: Path | None, install_report:
         f"Profile {settings.profile!r}: "
         + ", ".join(f"{k}={v}" for k, v in settings.as_dict().items())
         + (f" (this notebook's own {settings.profile} values: {settings.overridden})" if settings.overridden else ""),
-        f"Random seed {seed}. Keras cache: {home}",
+        f"Random seed {seed}. Keras cache: {home}" + ("" if writable(home) else " (not writable: read only)"),
     ]
     if mirror is None:
         lines.append("Asset mirror: COURSE_ASSETS not set; Keras downloads what it needs (needs internet).")

@@ -67,3 +67,67 @@ def test_installing_the_guard_twice_wraps_once():
     assert file_utils.urlretrieve.__wrapped__ is original
     offline.remove_download_guard()
     assert file_utils.urlretrieve is original
+
+
+def _read_only(monkeypatch, home):
+    """Make ``home`` look like a read-only mount to ``os.access`` (root may write anywhere otherwise)."""
+    import os
+    from pathlib import Path
+
+    real = os.access
+    monkeypatch.setattr(
+        os,
+        "access",
+        lambda path, mode, *a, **k: False if mode & os.W_OK and Path(path) == home else real(path, mode, *a, **k),
+    )
+
+
+@pytest.fixture
+def read_only_guard():
+    from course_utils.assets import read_only_cache
+
+    read_only_cache.install_read_only_guard()
+    yield
+    read_only_cache.remove_read_only_guard()
+
+
+def test_get_file_reads_a_read_only_cache_instead_of_a_shared_temporary_one(read_only_guard, tmp_path, monkeypatch):
+    import zipfile
+
+    import keras
+
+    from course_utils.assets import extraction
+
+    home = tmp_path / "instructor_cache"
+    (home / "datasets").mkdir(parents=True)
+    (home / "models").mkdir()
+    (home / "models" / "w.h5").write_bytes(b"weights")
+    with zipfile.ZipFile(home / "datasets" / "pets.zip", "w") as archive:
+        archive.writestr("pets/cat.txt", b"meow")
+    extraction.install_extraction_guard()
+    try:
+        keras.utils.get_file("pets.zip", origin="http://127.0.0.1:9/pets.zip", extract=True, cache_dir=str(home))
+        _read_only(monkeypatch, home)
+        folder = keras.utils.get_file(
+            "pets.zip", origin="http://127.0.0.1:9/pets.zip", extract=True, cache_dir=str(home)
+        )
+    finally:
+        extraction.remove_extraction_guard()
+    assert folder == str(home / "datasets" / "pets_extracted")
+    from keras.src.utils import file_utils  # what MobileNetV2(weights=...) calls
+
+    weights = file_utils.get_file("w.h5", origin="http://127.0.0.1:9/w.h5", cache_subdir="models", cache_dir=str(home))
+    assert weights == str(home / "models" / "w.h5")
+
+
+def test_get_file_says_a_read_only_cache_lacks_a_file_and_how_to_fix(read_only_guard, tmp_path, monkeypatch):
+    import keras
+
+    home = tmp_path / "instructor_cache"
+    home.mkdir()
+    _read_only(monkeypatch, home)
+    with pytest.raises(offline.AssetUnavailableError) as error:
+        keras.utils.get_file("other.zip", origin="http://127.0.0.1:9/other.zip", extract=True, cache_dir=str(home))
+    message = str(error.value)
+    assert "other.zip" in message and "not writable" in message and "KERAS_HOME" in message
+    assert "assets install" in message

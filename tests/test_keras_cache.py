@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import json
 import os
 import subprocess
 import sys
+import threading
+from pathlib import Path
 
 import pytest
 from mirrors import make_mirror
@@ -207,10 +211,8 @@ def test_partial_files_of_a_killed_install_are_removed(mirror, tmp_path):
     stale = home / "models" / f".weights_224_no_top.h5.{dead.pid}.k3j9x_q1.partial"
     stale.parent.mkdir(parents=True)
     stale.write_bytes(b"half a file")
-    live = home / "models" / f".other.h5.{os.getppid()}.abcdefgh.partial"  # a process that still runs
-    live.write_bytes(b"being written")
-    install_mirror(mirror, home)
-    assert not stale.exists() and live.exists()
+    install_mirror(mirror, home)  # an install still writing would hold the lock: see the lock tests below
+    assert not stale.exists()
 
 
 def test_a_relative_mirror_setting_resolves_where_it_was_set(mirror, tmp_path, monkeypatch):
@@ -232,3 +234,199 @@ def test_a_manifest_path_leading_outside_is_refused_before_anything_is_written(m
     with pytest.raises(AssetError, match="relative path inside"):
         install_mirror(mirror, tmp_path / "home" / "keras")
     assert not (tmp_path / "home").exists()
+
+
+def _read_only(monkeypatch, home):
+    """Make ``home`` look like a read-only mount, as ``os.access`` reports it (root may write anywhere else)."""
+    real = os.access
+
+    def access(path, mode, *args, **kwargs):
+        if mode & os.W_OK and Path(path).resolve() == home.resolve():
+            return False
+        return real(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+
+
+def _keras_home_setting(monkeypatch, value):
+    """``KERAS_HOME=value``, also for a Keras imported earlier (Keras reads the variable once, on import)."""
+    monkeypatch.setenv("KERAS_HOME", str(value))
+    if "keras" in sys.modules:
+        from keras.src.backend import config
+
+        monkeypatch.setattr(config, "_KERAS_DIR", str(value))
+
+
+class _FullDisk(io.RawIOBase):
+    """A mirror file that fails like a full disk once its first bytes are copied."""
+
+    def __init__(self, stream):
+        self.stream, self.calls = stream, 0
+
+    def read(self, size=-1):
+        self.calls += 1
+        if self.calls > 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return self.stream.read(5)
+
+
+def test_a_full_disk_says_what_was_not_installed_the_space_and_the_fix(mirror, tmp_path, monkeypatch):
+    home = tmp_path / "keras_home"
+    real = keras_cache.copy_stream_verified
+
+    def copy(stream, dest, sha256, label):
+        return real(_FullDisk(stream) if dest.name == "weights_224_no_top.h5" else stream, dest, sha256, label)
+
+    monkeypatch.setattr(keras_cache, "copy_stream_verified", copy)
+    report = install_mirror(mirror, home)
+    assert (home / "datasets" / "data.zip").read_bytes() == b"zipbytes"  # the install went on past it
+    assert list(report.failed) == ["keras/models/weights_224_no_top.h5"]
+    text = report.summary()
+    assert "disk is full" in text and "weights_224_no_top.h5" in text
+    assert "needs 700 bytes" in text and "free" in text and "free some space" in text
+    assert [p.name for p in home.rglob("*") if "partial" in p.name] == []  # nothing half-written
+    monkeypatch.setattr(keras_cache, "copy_stream_verified", real)
+    assert len(install_mirror(mirror, home).copied) == 1  # once there is room: the rest is installed
+
+
+def test_a_concurrent_first_install_keeps_the_record_of_installed_files(mirror, tmp_path, monkeypatch):
+    home = tmp_path / "keras_home"
+    real_save = keras_cache._State.save
+    first_saved = threading.Event()
+    saves: list[object] = []
+    other = threading.Thread(target=install_mirror, args=(mirror, home))
+
+    def save(self):
+        saves.append(self)
+        if len(saves) == 1:  # the first install, done copying: a second one starts now
+            other.start()
+            other.join(1.0)  # it either runs (and must not win with stale records) or waits for the lock
+            real_save(self)
+            first_saved.set()
+        else:
+            first_saved.wait(5)
+            real_save(self)
+
+    monkeypatch.setattr(keras_cache._State, "save", save)
+    install_mirror(mirror, home)
+    other.join()
+    records = json.loads((home / keras_cache.STATE_NAME).read_text())
+    assert {rel: record["installed"] for rel, record in records.items()} == dict.fromkeys(records, True)
+    assert len(records) == 4
+
+
+def test_status_saved_alongside_an_install_keeps_what_the_install_recorded(mirror, tmp_path):
+    home = tmp_path / "keras_home"
+    status_state = keras_cache._State(home)  # a status check that started before the install finished
+    install_mirror(mirror, home)
+    keras_cache._current_sha256(status_state, home, "datasets/data.zip")
+    status_state.save()
+    assert keras_cache._State(home).installed_by_us(home, "datasets/data.zip")
+
+
+def test_installing_leaves_the_process_umask_alone(mirror, tmp_path, monkeypatch):
+    real_umask = os.umask
+    old = real_umask(0o022)
+    try:
+        monkeypatch.setattr(os, "umask", lambda mask: pytest.fail("the process-wide umask was changed"))
+        install_mirror(mirror, tmp_path / "keras_home")
+        Manifest(files=[]).save(tmp_path)
+    finally:
+        monkeypatch.undo()
+        real_umask(old)
+    assert os.stat(tmp_path / "keras_home" / "datasets" / "data.zip").st_mode & 0o777 == 0o644
+    assert os.stat(tmp_path / "manifest.json").st_mode & 0o777 == 0o644
+
+
+def test_no_process_is_signalled_to_find_live_installers(mirror, tmp_path, monkeypatch):
+    home = tmp_path / "keras_home"
+    left = home / "models" / f".weights_224_no_top.h5.{os.getppid()}.abcdefgh.partial"
+    left.parent.mkdir(parents=True)
+    left.write_bytes(b"half a file")
+
+    def kill(pid, sig):  # on Windows signal 0 is CTRL_C_EVENT, and the OSError it may raise
+        raise OSError(22, "The parameter is incorrect")
+
+    monkeypatch.setattr(os, "kill", kill)
+    install_mirror(mirror, home)
+    assert not left.exists()  # no install holds the cache's lock: what it finds is left over
+
+
+def test_an_install_waits_for_one_holding_the_lock(mirror, tmp_path):
+    from course_utils.assets.locks import holding
+
+    home = tmp_path / "keras_home"
+    done = threading.Event()
+    with holding(keras_cache.install_target(home), "installing (the test)"):
+        worker = threading.Thread(target=lambda: (install_mirror(mirror, home), done.set()))
+        worker.start()
+        assert not done.wait(1.5)
+    worker.join()
+    assert done.is_set() and (home / "datasets" / "data.zip").is_file()
+
+
+def test_a_relative_keras_home_resolves_where_it_was_set(tmp_path, monkeypatch):
+    (tmp_path / "notebooks" / "cache").mkdir(parents=True)  # a kernel's own cache, made by an earlier run
+    monkeypatch.chdir(tmp_path / "notebooks")  # where a kernel runs: not where the setting was made
+    monkeypatch.setenv("PWD", str(tmp_path))
+    _keras_home_setting(monkeypatch, "cache")
+    assert keras_cache.keras_home() == tmp_path / "cache"
+    assert os.environ["KERAS_HOME"] == str(tmp_path / "cache")  # written back: every later reader agrees
+    if "keras" in sys.modules:
+        from keras.src.backend import config
+
+        assert config.keras_home() == str(tmp_path / "cache")
+
+
+def test_a_relative_tfds_data_dir_resolves_where_it_was_set(tmp_path, monkeypatch):
+    from course_utils.assets.locations import resolve_data_dirs
+
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")
+    monkeypatch.setenv("PWD", str(tmp_path))
+    monkeypatch.setenv("TFDS_DATA_DIR", "tfds")
+    if "tensorflow_datasets" in sys.modules:
+        from tensorflow_datasets.core import constants
+
+        monkeypatch.setattr(constants, "DATA_DIR", "tfds")
+    resolve_data_dirs()
+    assert os.environ["TFDS_DATA_DIR"] == str(tmp_path / "tfds")
+    if "tensorflow_datasets" in sys.modules:
+        assert str(tmp_path / "tfds") == constants.DATA_DIR
+
+
+def test_a_read_only_keras_home_is_used_for_what_it_holds(mirror, tmp_path, monkeypatch):
+    shared = tmp_path / "instructor_cache"
+    install_mirror(mirror, shared)  # filled by the instructor, then mounted read-only
+    _keras_home_setting(monkeypatch, shared)
+    _read_only(monkeypatch, shared)
+    assert keras_cache.keras_home() == shared  # not a fallback in /tmp shared by every account
+    report = install_mirror(mirror)
+    assert not report.failed and len(report.up_to_date) == 4
+    assert "not writable" in report.summary()
+
+
+def test_a_read_only_keras_home_missing_files_says_so_and_how_to_fix(tmp_path, monkeypatch):
+    shared = tmp_path / "instructor_cache"
+    shared.mkdir()
+    mirror = make_mirror(tmp_path / "mirror")
+    _keras_home_setting(monkeypatch, shared)
+    _read_only(monkeypatch, shared)
+    report = install_mirror(mirror)
+    assert set(report.failed) == {"keras/models/weights_224_no_top.h5", "keras/datasets/data.zip"}
+    text = report.summary()
+    assert "not writable" in text and "KERAS_HOME" in text and "assets install" in text
+    assert list(shared.iterdir()) == []
+
+
+def test_doctor_says_a_read_only_keras_home_is_read_only(mirror, tmp_path, monkeypatch):
+    from course_utils.assets import doctor
+
+    shared = tmp_path / "instructor_cache"
+    install_mirror(mirror, shared)
+    _keras_home_setting(monkeypatch, shared)
+    _read_only(monkeypatch, shared)
+    monkeypatch.delenv("COURSE_ASSETS", raising=False)
+    monkeypatch.setattr("course_utils.assets.download_guard.can_reach", lambda url, timeout=0: False)
+    (line,) = [finding for finding in doctor.asset_findings() if finding.topic == "keras cache"]
+    assert line.level == "warn" and str(shared) in line.message and "not writable" in line.message

@@ -91,3 +91,44 @@ def test_tensorflow_retracing_hints_are_dropped_and_other_warnings_kept(caplog):
         logger.warning("5 out of the last 35 calls to <function f> triggered tf.function retracing. Tracing is ...")
         logger.warning("something worth reading")
     assert [r.getMessage() for r in caplog.records] == ["something worth reading"]
+
+
+def test_setup_guards_extraction_and_a_read_only_cache(home):
+    import keras
+    from keras.src.utils import file_utils
+
+    from course_utils.assets.extraction import remove_extraction_guard
+    from course_utils.assets.read_only_cache import remove_read_only_guard
+
+    try:
+        course_utils.setup("smoke", quiet=True)
+        assert getattr(file_utils.extract_archive, "__course_guard__", False)
+        assert getattr(keras.utils.get_file, "__course_guard__", False)
+        assert getattr(file_utils.get_file, "__course_guard__", False)
+    finally:
+        remove_extraction_guard()
+        remove_read_only_guard()
+
+
+def test_setup_makes_relative_data_folders_absolute_where_they_were_set(home, tmp_path, monkeypatch):
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")  # a kernel's folder, not the shell's
+    monkeypatch.setenv("PWD", str(tmp_path))
+    monkeypatch.setenv("TFDS_DATA_DIR", "tfds")
+    course_utils.setup("smoke", quiet=True)
+    assert os.environ["TFDS_DATA_DIR"] == str(tmp_path / "tfds")
+
+
+def test_setup_survives_a_full_disk_and_says_what_to_do(home, tmp_path, monkeypatch, capsys):
+    import errno
+
+    from course_utils.assets import keras_cache
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(keras_cache, "copy_stream_verified", full)
+    monkeypatch.setenv("COURSE_ASSETS", str(make_mirror(tmp_path / "mirror")))
+    course_utils.setup("smoke")
+    out = capsys.readouterr().out
+    assert "the disk is full" in out and "weights_224_no_top.h5" in out and "free some space" in out

@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import io
+import random
 import tarfile
+import threading
 import time
 
 import numpy as np
 import pytest
 
 from course_utils.assets import tfds_flowers
-from course_utils.assets.download_guard import AssetUnavailableError, install_tfds_download_guard
+from course_utils.assets.download_guard import (
+    AssetUnavailableError,
+    install_tfds_download_guard,
+    remove_tfds_download_guard,
+)
+from course_utils.assets.locks import holding
 
 CLASSES = ("daisy", "dandelion", "roses", "sunflowers", "tulips")
+
+
+@pytest.fixture(autouse=True)
+def no_guard_left_behind():
+    """Each test here may put the offline guard in front of TFDS's downloads: none stays for later tests."""
+    yield
+    remove_tfds_download_guard()
 
 
 def _tiny_archive(path, per_class: int = 2):
@@ -76,3 +90,53 @@ def test_the_canonical_load_offline_fails_fast_naming_the_dataset(tmp_path):
             download_and_prepare_kwargs={"download_config": tfds.download.DownloadConfig(try_download_gcs=False)},
         )
     assert time.perf_counter() - started < 30
+
+
+def test_the_offline_guard_is_removed_again():
+    from tensorflow_datasets.core.download import download_manager
+
+    install_tfds_download_guard(probe=lambda url: False)
+    remove_tfds_download_guard()
+    assert not getattr(download_manager.DownloadManager.download, "__course_guard__", False)
+
+
+def test_course_seeding_would_give_every_process_the_same_tfds_temporary_name():
+    from tensorflow_datasets.core.utils import file_utils
+
+    names = []
+    for _ in range(2):  # two course processes: setup() seeds Python's random with the same seed
+        random.seed(1337)
+        names.append(file_utils._get_incomplete_dir("/data/tf_flowers/3.0.1"))
+    assert names[0] == names[1]  # TFDS's mechanism: what made the second preparation crash
+    drawn = []
+    for _ in range(2):
+        random.seed(1337)
+        with tfds_flowers.unseeded_temporary_names():
+            drawn.append(file_utils._get_incomplete_dir("/data/tf_flowers/3.0.1"))
+    assert drawn[0] != drawn[1]
+    random.seed(1337)
+    expected = random.random()
+    random.seed(1337)
+    with tfds_flowers.unseeded_temporary_names():
+        file_utils._get_incomplete_dir("/data/tf_flowers/3.0.1")
+    assert random.random() == expected  # the course's seeded sequence is not disturbed
+
+
+def test_a_second_preparation_waits_for_the_first_then_finds_it_prepared(tmp_path):
+    archive = _tiny_archive(tmp_path / "flower_photos.tgz")
+    data_dir = tmp_path / "tfds"
+    results: list[str] = []
+
+    def prepare():
+        results.append(tfds_flowers.prepare_tf_flowers(data_dir=data_dir, archive=archive, probe=lambda url: False))
+
+    with holding(tfds_flowers.preparation_target(data_dir), "preparing tf_flowers (the test)"):
+        first = threading.Thread(target=prepare)
+        first.start()
+        first.join(1.5)
+        assert first.is_alive() and not results  # waiting for the lock, not preparing alongside
+    first.join()
+    second = threading.Thread(target=prepare)
+    second.start()
+    second.join()
+    assert "prepared from" in results[0] and "already prepared" in results[1]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.metadata as metadata
+import os
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,8 +14,8 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 from .catalog import course_catalog
-from .keras_cache import ENV_VAR, asset_status, keras_home, mirror_location
-from .manifest import AssetError
+from .keras_cache import ENV_VAR, asset_status, keras_home, mirror_location, writable
+from .manifest import AssetEntry, AssetError, sha256_of
 
 DISTRIBUTION = "course-utils"  # the name pyproject.toml gives the course's package
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
@@ -24,6 +26,10 @@ ESSENTIAL_FILES = (
     "cats_and_dogs_filtered.zip",
 )
 MIN_FREE_GB, LOW_FREE_GB = 1.0, 5.0
+NOTEBOOK_KERNEL = "python3"  # the kernel every notebook names (tooling.harness.KERNEL), JupyterLab's default
+KERNEL_PROBE_TIMEOUT_S = 20.0
+# Run on a kernel's interpreter: its environment first, then whether a kernel can start on it at all.
+_KERNEL_PROBE = "import sys; print(sys.prefix, flush=True); import ipykernel"
 INSTALL_HINT = "install the course: see the README's install command"
 
 
@@ -93,17 +99,99 @@ def package_finding(name: str) -> Finding:
 
 
 def kernel_finding() -> Finding:
+    """Whether JupyterLab's ``python3`` kernel, the one the notebooks name, starts in this environment.
+
+    The kernel's interpreter is asked for its ``sys.prefix`` (and to import ipykernel): comparing
+    interpreter paths would not do, as a virtual environment's ``python`` is a link to its base
+    interpreter, shared by every environment made from it.
+    """
     try:
-        from jupyter_client.kernelspec import KernelSpecManager
+        from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
     except ImportError:
         return Finding("fail", "jupyter kernel", f"jupyter_client missing — {INSTALL_HINT}")
-    specs = KernelSpecManager().find_kernel_specs()
-    if "python3" in specs:
-        return Finding("ok", "jupyter kernel", f"python3 ({specs['python3']})")
-    return Finding(
-        "fail",
-        "jupyter kernel",
-        "no 'python3' kernel: run 'python -m ipykernel install --sys-prefix' inside the course's environment",
+    try:
+        spec = KernelSpecManager().get_kernel_spec(NOTEBOOK_KERNEL)
+    except NoSuchKernel:
+        return Finding(
+            "fail",
+            "jupyter kernel",
+            f"no '{NOTEBOOK_KERNEL}' kernel: run '{sys.executable} -m ipykernel install --sys-prefix'",
+        )
+    command = spec.argv[0] if spec.argv else ""
+    where = f"JupyterLab's '{NOTEBOOK_KERNEL}' kernel ({spec.resource_dir})"
+    interpreter = kernel_interpreter(command)
+    if interpreter is None:
+        missing = "is not on PATH" if command and not os.path.dirname(command) else "does not exist"
+        return Finding(
+            "fail", "jupyter kernel", f"{where} starts {command!r}, which {missing} — {_kernel_fix(spec.resource_dir)}"
+        )
+    try:
+        probe = subprocess.run(
+            [interpreter, "-c", _KERNEL_PROBE],
+            capture_output=True,
+            text=True,
+            timeout=KERNEL_PROBE_TIMEOUT_S,
+            env={**os.environ, **spec.env},
+        )
+    except subprocess.TimeoutExpired:
+        return Finding(
+            "warn", "jupyter kernel", f"{where}: {interpreter} did not answer within {KERNEL_PROBE_TIMEOUT_S:.0f} s"
+        )
+    except OSError as error:
+        return Finding(
+            "fail", "jupyter kernel", f"{where} cannot run {interpreter} ({error}) — {_kernel_fix(spec.resource_dir)}"
+        )
+    prefix = (probe.stdout.splitlines() or [""])[0].strip()  # the probe's first line
+    if probe.returncode != 0:
+        last_line = (probe.stderr.strip().splitlines() or ["no message"])[-1]
+        why = "has no ipykernel" if "ipykernel" in probe.stderr else f"fails ({last_line})"
+        return Finding(
+            "fail",
+            "jupyter kernel",
+            f"{where} cannot start: {interpreter} {why} — {_kernel_fix(spec.resource_dir, prefix)}",
+        )
+    if not prefix or Path(prefix).resolve() != Path(sys.prefix).resolve():
+        return Finding(
+            "warn",
+            "jupyter kernel",
+            f"{where} runs {interpreter}, not this environment ({sys.prefix}): the lessons would run with "
+            f"that environment's TensorFlow and course_utils — {_kernel_fix(spec.resource_dir, prefix)}",
+        )
+    return Finding("ok", "jupyter kernel", f"{NOTEBOOK_KERNEL} runs this environment ({interpreter})")
+
+
+def kernel_interpreter(command: str) -> str | None:
+    """The interpreter a kernelspec's ``argv[0]`` starts, found the way Jupyter finds it; None if there is none.
+
+    jupyter_client starts a bare ``python``, ``python3`` or ``python3.X`` of its own version on its
+    own interpreter (JupyterLab's: this one, when JupyterLab runs from this environment); any
+    other name is looked up on ``PATH``.
+    """
+    major, minor = sys.version_info[:2]
+    if command in {"python", f"python{major}", f"python{major}.{minor}"}:
+        return sys.executable
+    return shutil.which(command) if command else None
+
+
+def _kernel_fix(spec_dir: str, prefix: str = "") -> str:
+    """How to make the notebooks' kernel this environment's, given the kernelspec folder Jupyter found.
+
+    ``prefix``: the ``sys.prefix`` of the kernel's interpreter, if it told.
+    """
+    if prefix and Path(prefix).resolve() == Path(sys.prefix).resolve():
+        return INSTALL_HINT  # the kernel is this environment's own: the environment lacks ipykernel
+    from jupyter_core.paths import prefer_environment_over_user
+
+    jupyter_path = [Path(p).resolve() for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    if any(Path(spec_dir).resolve().is_relative_to(folder) for folder in jupyter_path):
+        return (
+            f"it comes from JUPYTER_PATH ({os.environ['JUPYTER_PATH']}), which Jupyter searches first: "
+            f"delete {spec_dir} or take its folder out of JUPYTER_PATH"
+        )
+    scope = "--sys-prefix" if prefer_environment_over_user() else "--user"
+    return (
+        f"run '{sys.executable} -m ipykernel install {scope}' to make it this environment's, "
+        "and start JupyterLab from this environment"
     )
 
 
@@ -111,19 +199,37 @@ def asset_findings(verify: bool = False) -> list[Finding]:
     """The Keras cache against the mirror (or, without one, what the course needs and the network).
 
     With a mirror, every cached file is checked against the mirror's sha256 (files unchanged since
-    the installer hashed them are taken from its records; ``verify`` hashes them all again).
+    the installer hashed them are taken from its records; ``verify`` hashes them all again), and
+    the mirror's copy of every file not installed yet is checked against its manifest.
     """
     from .download_guard import can_reach
 
     try:
+        home = keras_home()
+        if home.exists() and not home.is_dir():
+            return [Finding("fail", "keras cache", _keras_home_is_a_file(home))]
         mirror = mirror_location()
-        rows = asset_status(mirror, verify=verify) if mirror is not None else []
+        rows = asset_status(mirror, home, verify=verify) if mirror is not None else []
     except AssetError as error:
         return [Finding("fail", "assets", str(error))]
-    home = keras_home()
-    findings = [Finding("ok", "keras cache", str(home))]
+    findings = [
+        Finding("ok", "keras cache", str(home))
+        if writable(home)
+        else Finding("warn", "keras cache", f"{home} is not writable: lessons read what it holds, nothing can be added")
+    ]
+    broken = {}  # mirror file -> why 'assets install' cannot install it
     if mirror is not None:
-        damaged = [row.cache_path for row in rows if row.state == "differs from mirror"]
+        for row in rows:
+            if not row.ok and row.entry.mirror_path not in broken:
+                broken[row.entry.mirror_path] = mirror_copy_problem(mirror, row.entry)
+        broken = {path: why for path, why in broken.items() if why is not None}
+        if broken:
+            findings.append(Finding("fail", "assets", _damaged_mirror_message(mirror, broken)))
+        damaged = [
+            row.cache_path
+            for row in rows
+            if row.state == "differs from mirror" and row.entry.mirror_path not in broken  # else keep it
+        ]
         if damaged:
             findings.append(
                 Finding(
@@ -140,14 +246,17 @@ def asset_findings(verify: bool = False) -> list[Finding]:
         checked = "checked against the mirror" if mirror is not None else "present (no mirror to check against)"
         findings.append(Finding("ok", "assets", f"ImageNet weights, class index and datasets are cached, {checked}"))
     elif mirror is not None:
-        findings.append(
-            Finding(
-                "warn",
-                "assets",
-                f"{len(missing)} essential file(s) not cached yet; "
-                "run 'python -m course_utils assets install' (setup() also does it)",
+        unavailable = {row.entry.filename for row in rows if row.entry.mirror_path in broken}
+        installable = [name for name in missing if name not in unavailable]
+        if installable:
+            findings.append(
+                Finding(
+                    "warn",
+                    "assets",
+                    f"{len(installable)} essential file(s) not cached yet; "
+                    "run 'python -m course_utils assets install' (setup() also does it)",
+                )
             )
-        )
     elif can_reach(entries[missing[0]].origin):
         findings.append(
             Finding(
@@ -168,8 +277,45 @@ def asset_findings(verify: bool = False) -> list[Finding]:
     return findings
 
 
+def mirror_copy_problem(mirror: Path, entry: AssetEntry) -> str | None:
+    """Why the mirror's copy of ``entry`` cannot be installed (missing, or not what its manifest says); None if it can."""
+    path = mirror / entry.mirror_path
+    if not path.is_file():
+        return "missing"
+    size = path.stat().st_size
+    if entry.bytes is not None and size != entry.bytes:
+        return f"damaged ({size} bytes, the manifest says {entry.bytes})"
+    if entry.sha256 is not None:
+        digest = sha256_of(path)
+        if digest != entry.sha256:
+            return f"damaged (sha256 {digest[:12]}…, the manifest says {entry.sha256[:12]}…)"
+    return None
+
+
+def _damaged_mirror_message(mirror: Path, broken: dict[str, str]) -> str:
+    """What to do when files of the mirror itself are damaged or missing: 'assets install' cannot help."""
+    it = "it" if len(broken) == 1 else "them"
+    what = "; ".join(f"the mirror's copy of {path} is {why}" for path, why in sorted(broken.items()))
+    return (
+        f"{what} (mirror {mirror}): 'assets install' cannot install {it} — copy {it} again from where the "
+        f"mirror came from (or re-run 'python -m course_utils assets fetch' there), then run "
+        "'python -m course_utils assets install'"
+    )
+
+
+def _keras_home_is_a_file(home: Path) -> str:
+    """The fix for a Keras cache path that names a file."""
+    if os.environ.get("KERAS_HOME"):
+        return (
+            f"KERAS_HOME ({home}) is a file, not a folder: Keras cannot cache weights and datasets in it — "
+            "point KERAS_HOME at a folder (a new one is fine), or unset it to use ~/.keras"
+        )
+    return f"the Keras cache {home} is a file, not a folder — move that file away, or point KERAS_HOME at a folder"
+
+
 def disk_finding(path: Path | None = None) -> Finding:
     path = path or keras_home()
+    path = next((folder for folder in (path, *path.parents) if folder.is_dir()), path)  # KERAS_HOME may be a file
     free_gb = shutil.disk_usage(path).free / 1e9
     if free_gb < MIN_FREE_GB:
         return Finding(

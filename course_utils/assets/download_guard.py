@@ -164,6 +164,15 @@ def install_tfds_download_guard(probe: Callable[[str], bool] = can_reach) -> Non
     manager.download = guarded_download
 
 
+def remove_tfds_download_guard() -> None:
+    """Undo :func:`install_tfds_download_guard`."""
+    from tensorflow_datasets.core.download import download_manager
+
+    manager = download_manager.DownloadManager
+    if getattr(manager.download, "__course_guard__", False):
+        manager.download = manager.download.__wrapped__
+
+
 def _urls_in(value) -> list[str]:
     """The URL strings in what TFDS's ``download`` accepts: a URL, or a list or dict of them."""
     if isinstance(value, str):

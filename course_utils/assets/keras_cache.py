@@ -13,14 +13,16 @@ The mirror's location is a setting — the ``COURSE_ASSETS`` environment variabl
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
-import re
 import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .locations import KERAS_HOME, absolute, resolve_data_dirs
+from .locks import holding
 from .manifest import CHUNK, AssetEntry, AssetError, Manifest, copy_stream_verified, sha256_of, write_text_atomic
 
 ENV_VAR = "COURSE_ASSETS"
@@ -37,14 +39,9 @@ def mirror_location(explicit: str | os.PathLike[str] | None = None) -> Path | No
     value = explicit if explicit is not None else os.environ.get(ENV_VAR)
     if not value:
         return None
-    path = Path(value).expanduser()
-    if not path.is_absolute():
-        bases = [Path(os.environ["PWD"])] if explicit is None and os.environ.get("PWD") else []
-        candidates = [(base / path).resolve() for base in [*bases, Path.cwd()]]
-        path = next((c for c in candidates if c.is_dir()), candidates[0])
-        if explicit is None and path.is_dir():
-            os.environ[ENV_VAR] = str(path)
-    path = path.resolve()
+    path = absolute(value, from_setting=explicit is None).resolve()
+    if explicit is None and path.is_dir():
+        os.environ[ENV_VAR] = str(path)
     if not path.is_dir():
         raise AssetError(
             f"The asset mirror {path} (from {'--assets' if explicit else ENV_VAR}) does not exist. "
@@ -55,23 +52,44 @@ def mirror_location(explicit: str | os.PathLike[str] | None = None) -> Path | No
 
 
 def keras_home() -> Path:
-    """The folder Keras caches downloads in, resolved the way Keras itself does.
+    """The folder Keras caches downloads in: ``$KERAS_HOME`` (made absolute), else ``~/.keras``.
 
     Keras reads ``$KERAS_HOME`` once, when it is imported; if it is already imported we ask it.
-    Like ``get_file``, fall back to ``/tmp/.keras`` when the folder is not writable.
+    A relative value is resolved once, where it was set (:mod:`.locations`).  A folder that is not
+    writable (an instructor's read-only cache) is still the one used — for what it holds — and not
+    replaced by Keras's fallback in the system's temporary folder, which every account shares:
+    :func:`writable` tells, and the course's ``get_file`` guard reads from it.
     """
+    resolve_data_dirs()
     if "keras" in sys.modules:
         from keras.src.backend import config
 
         home = Path(config.keras_home()).expanduser()
     else:
-        home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")).expanduser()
-    with contextlib.suppress(OSError):  # not writable: the fallback below
-        home.mkdir(parents=True, exist_ok=True)
-    if not os.access(home, os.W_OK):
-        home = Path("/tmp/.keras")
+        home = Path(os.environ.get(KERAS_HOME, Path.home() / ".keras")).expanduser()
+    with contextlib.suppress(OSError):  # not writable: used for reading only
         home.mkdir(parents=True, exist_ok=True)
     return home
+
+
+def writable(home: Path) -> bool:
+    """Whether files can be installed into the Keras cache ``home`` (the test Keras's ``get_file`` makes)."""
+    return os.access(home, os.W_OK)
+
+
+def not_writable_message(home: Path, missing: str) -> str:
+    """Why ``missing`` cannot be put into the read-only cache ``home``, and the two fixes."""
+    return (
+        f"{missing} is not in the Keras cache {home} ({KERAS_HOME}), which is not writable, so it cannot be "
+        f"installed there. Either ask whoever fills {home} to run 'python -m course_utils assets install' "
+        f"there, or set {KERAS_HOME} to a folder of your own (for example ~/.keras) and run "
+        "'python -m course_utils assets install' (course_utils.setup() also does it)."
+    )
+
+
+def install_target(home: Path) -> Path:
+    """What the install lock guards (``.course_assets_install.lock`` in the cache): one install at a time."""
+    return home / "course_assets_install"
 
 
 @dataclass
@@ -84,6 +102,8 @@ class InstallReport:
     up_to_date: list[str] = field(default_factory=list)
     kept_different: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)  # mirror file -> why it was not installed
+    no_space: dict[str, int] = field(default_factory=dict)  # mirror file -> its bytes, when the disk was full
+    read_only: bool = False  # the cache is not writable: only checked, nothing installed
 
     @property
     def changed(self) -> int:
@@ -99,22 +119,53 @@ class InstallReport:
                 f"; kept {len(self.kept_different)} existing file(s) that differ from the "
                 f"mirror (delete them to take the mirror's copy): {', '.join(self.kept_different)}"
             )
-        if self.failed:
-            text += f"; NOT installed: {len(self.failed)} file(s) of the mirror are damaged or missing:\n"
-            text += "\n".join(f"  - {why}" for why in self.failed.values())
+        if self.read_only:
+            text += f"; {self.keras_home} is not writable: using the files it holds, nothing installed"
+        damaged = {path: why for path, why in self.failed.items() if path not in self.no_space}
+        if damaged and self.read_only:
+            text += f"; NOT available: {len(damaged)} file(s):\n" + "\n".join(f"  - {why}" for why in damaged.values())
+        elif damaged:
+            text += f"; NOT installed: {len(damaged)} file(s) of the mirror are damaged or missing:\n"
+            text += "\n".join(f"  - {why}" for why in damaged.values())
             text += "\nLessons that need them will fail until the mirror is copied again; the rest work."
+        if self.no_space:
+            needed = sum(self.no_space.values())
+            free = _free_bytes(self.keras_home)
+            text += (
+                f"; NOT installed, the disk is full: {', '.join(self.no_space)} (needs {_size(needed)}, "
+                f"{_size(free)} free at {self.keras_home}). Nothing half-written was left behind. "
+                "Fix: free some space on that disk (or set KERAS_HOME to a folder on a disk with room) "
+                "and run 'python -m course_utils assets install' again."
+            )
         return text
+
+
+def _free_bytes(path: Path) -> int:
+    try:
+        return shutil.disk_usage(path).free
+    except OSError:
+        return 0
+
+
+def _size(count: int) -> str:
+    """A byte count for a learner: '700 bytes', '12.3 MB'."""
+    return f"{count} bytes" if count < 10**6 else f"{count / 1e6:.1f} MB"
 
 
 class _State:
     """Remembers which installed files were verified, so a second install re-hashes nothing.
 
     A file counts as verified while its size and modification time are what they were when its
-    sha256 was checked.
+    sha256 was checked.  Saving merges into what is on disk under a lock, so a status check or a
+    second install running alongside never erases what another one recorded.
     """
 
     def __init__(self, home: Path):
         self.path = home / STATE_NAME
+        self.records: dict[str, dict] = self._read()
+        self.changed: set[str] = set()
+
+    def _read(self) -> dict[str, dict]:
         try:
             records = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -123,7 +174,7 @@ class _State:
             isinstance(r, dict) and isinstance(r.get("sha256"), str) and isinstance(r.get("stamp"), dict)
             for r in records.values()
         )
-        self.records: dict[str, dict] = records if valid else {}  # a damaged state only costs a re-hash
+        return records if valid else {}  # a damaged state only costs a re-hash
 
     @staticmethod
     def _stamp(path: Path) -> dict:
@@ -151,9 +202,27 @@ class _State:
     def remember(self, home: Path, rel: str, sha256: str, installed: bool) -> None:
         """Record a verified hash; ``installed`` marks a file this module put there."""
         self.records[rel] = {"sha256": sha256, "stamp": self._stamp(home / rel), "installed": installed}
+        self.changed.add(rel)
 
     def save(self) -> None:
-        write_text_atomic(self.path, json.dumps(self.records, indent=1, sort_keys=True))
+        """Merge this run's records into the file, atomically; a file stays "installed" while unchanged.
+
+        A cache that cannot be written (read-only, or a full disk) only costs a re-hash next time.
+        """
+        if not self.changed or not writable(self.path.parent):
+            return
+        with contextlib.suppress(OSError), holding(self.path, "recording the installed files"):
+            merged = self._read()
+            for rel in self.changed:
+                mine, theirs = dict(self.records[rel]), merged.get(rel)
+                same_file = theirs is not None and (theirs["stamp"], theirs["sha256"]) == (
+                    mine["stamp"],
+                    mine["sha256"],
+                )
+                mine["installed"] = bool(mine.get("installed") or (same_file and theirs.get("installed")))
+                merged[rel] = mine
+            write_text_atomic(self.path, json.dumps(merged, indent=1, sort_keys=True))
+            self.records, self.changed = merged, set()
 
 
 def _current_sha256(state: _State, home: Path, rel: str, verify: bool = False) -> str | None:
@@ -182,21 +251,52 @@ def install_mirror(mirror: Path, home: Path | None = None) -> InstallReport:
     replaced.  Any other file that differs from the mirror (an official download by Keras, a file
     the learner put there) is kept, never overwritten.  A mirror file that is missing or fails its
     checksum is reported in :attr:`InstallReport.failed` and leaves no partial copy; the other
-    files are installed all the same.  Partial copies left by a killed install are removed.
+    files are installed all the same — also when the disk is full (:attr:`InstallReport.no_space`).
+    One install runs at a time (a lock in the cache): a second one waits, then finds the files in
+    place.  Partial copies left by a killed install are removed.  A cache that is not writable is
+    only checked: files it lacks are reported as failed, with the fix.
     """
     home = Path(home) if home is not None else keras_home()
     manifest = Manifest.load(mirror)
+    with contextlib.suppress(OSError):  # cannot be made: reported as not writable below
+        home.mkdir(parents=True, exist_ok=True)
+    if not writable(home):
+        return _check_read_only(manifest, home)
+    with holding(install_target(home), f"installing the asset mirror into {home}"):
+        state = _State(home)
+        report = InstallReport(keras_home=home)
+        remove_stale_partials(home)
+        try:
+            for entry in manifest.files:
+                try:
+                    _install_entry(entry, Path(mirror), home, state, report)
+                except AssetError as error:
+                    report.failed[entry.mirror_path] = str(error)
+                except OSError as error:
+                    if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+                        raise
+                    report.no_space[entry.mirror_path] = (
+                        entry.bytes or (Path(mirror) / entry.mirror_path).stat().st_size
+                    )
+                    report.failed[entry.mirror_path] = f"{entry.mirror_path}: {error.strerror} (the disk is full)"
+        finally:
+            state.save()
+    return report
+
+
+def _check_read_only(manifest: Manifest, home: Path) -> InstallReport:
+    """What a read-only cache holds of ``manifest``: present files are up to date, the rest failed."""
+    report = InstallReport(keras_home=home, read_only=True)
     state = _State(home)
-    report = InstallReport(keras_home=home)
-    remove_stale_partials(home)
-    try:
-        for entry in manifest.files:
-            try:
-                _install_entry(entry, Path(mirror), home, state, report)
-            except AssetError as error:
-                report.failed[entry.mirror_path] = str(error)
-    finally:
-        state.save()
+    for entry in manifest.files:
+        for rel in entry.cache_paths():
+            current = _current_sha256(state, home, rel)
+            if current is not None and (entry.sha256 is None or current == entry.sha256):
+                report.up_to_date.append(rel)
+            elif current is not None:
+                report.kept_different.append(rel)
+            else:
+                report.failed.setdefault(entry.mirror_path, not_writable_message(home, rel))
     return report
 
 
@@ -246,34 +346,16 @@ def _is_truncated_copy(path: Path, source: Path) -> bool:
 def remove_stale_partials(home: Path) -> list[Path]:
     """Delete the temporary ``.partial`` files that a killed install left in the cache; returns them.
 
-    A temporary file carries the id of the process writing it; files of a process still running
-    (another notebook installing right now) are left alone.
+    Call it holding the install lock (:func:`install_mirror` does): then no other install is
+    writing, and every partial file found is a leftover.
     """
     removed = []
     for path in home.rglob(".*.partial*"):
-        if path.is_file() and not _writer_alive(path.name):
+        if path.is_file():
             with contextlib.suppress(OSError):
                 path.unlink()
                 removed.append(path)
     return removed
-
-
-_PARTIAL = re.compile(r"\.(\d+)\.(?:[^.]+\.)?partial(?:-link)?$")
-
-
-def _writer_alive(name: str) -> bool:
-    """Whether the process whose id is in a temporary file's name (``.NAME.PID.*partial*``) runs."""
-    match = _PARTIAL.search(name)
-    pid = int(match.group(1)) if match else None
-    if pid is None or pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # it exists, as another user's process
-        return True
-    return True
 
 
 def _link(existing: Path, dest: Path) -> bool:

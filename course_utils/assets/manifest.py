@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -156,8 +156,7 @@ def copy_stream_verified(source: BinaryIO, dest: Path, expected_sha256: str | No
     match; on any failure the temporary file is removed, so no partial copy is ever left behind.
     Returns the sha256 of what was written.
     """
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.{os.getpid()}.", suffix=".partial", dir=dest.parent)
+    handle, tmp_name = _create_temporary(dest, suffix=".partial", tag=f"{os.getpid()}.")
     digest = hashlib.sha256()
     try:
         with os.fdopen(handle, "wb") as out:
@@ -173,7 +172,6 @@ def copy_stream_verified(source: BinaryIO, dest: Path, expected_sha256: str | No
                 "The file is damaged or not the one the manifest describes; nothing was installed "
                 "for it. Copy the mirror again (or re-run 'assets fetch') and retry."
             )
-        _make_readable(tmp_name)
         os.replace(tmp_name, dest)
         return actual
     except BaseException:
@@ -182,21 +180,29 @@ def copy_stream_verified(source: BinaryIO, dest: Path, expected_sha256: str | No
         raise
 
 
-def _make_readable(path: str) -> None:
-    """Give a temporary file (``mkstemp`` makes it 0600) the permissions a normal file gets."""
-    current = os.umask(0)
-    os.umask(current)
-    os.chmod(path, 0o666 & ~current)
+def _create_temporary(dest: Path, suffix: str = "", tag: str = "") -> tuple[int, str]:
+    """Create a new hidden file next to ``dest`` (``.NAME.TAG<random><suffix>``); return its descriptor and name.
+
+    Unlike ``tempfile.mkstemp`` (always 0600), the file gets the permissions any new file gets
+    (0666 less the process's umask, applied by the operating system), so the renamed result is
+    readable by others exactly when a normal file would be — without touching the process-wide umask.
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    while True:
+        name = str(dest.parent / f".{dest.name}.{tag}{secrets.token_hex(4)}{suffix}")
+        try:
+            return os.open(name, flags, 0o666), name
+        except FileExistsError:
+            continue
 
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` in one step (temporary file + rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    handle, tmp_name = _create_temporary(path)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
-        _make_readable(tmp_name)
         os.replace(tmp_name, path)
     except BaseException:
         if os.path.exists(tmp_name):

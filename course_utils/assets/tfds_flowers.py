@@ -10,7 +10,9 @@ offline, it fails within seconds with the fixes instead of retrying for minutes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import random
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .download_guard import (
@@ -20,6 +22,8 @@ from .download_guard import (
     tfds_unavailable_message,
 )
 from .keras_cache import keras_home
+from .locations import resolve_data_dirs
+from .locks import holding
 
 #: The URL the TFDS tf_flowers builder downloads (see its dataset_builder.py).
 TFDS_FLOWERS_URL = "http://download.tensorflow.org/example_images/flower_photos.tgz"
@@ -32,6 +36,33 @@ def flowers_archive() -> Path:
     return keras_home() / "datasets" / "flower_photos.tgz"
 
 
+def preparation_target(data_dir: str | Path | None) -> Path:
+    """What the preparation lock guards: ``tf_flowers`` in the TFDS data directory (locked as ``.tf_flowers.lock``)."""
+    if data_dir is None:
+        from tensorflow_datasets.core import constants
+
+        data_dir = constants.DATA_DIR
+    return Path(data_dir).expanduser().resolve() / "tf_flowers"
+
+
+@contextlib.contextmanager
+def unseeded_temporary_names() -> Iterator[None]:
+    """Let TFDS draw its temporary folder names (``incomplete.XXXXXX_3.0.1``) from the system's randomness.
+
+    TFDS draws them with Python's global ``random``, which ``course_utils.setup()`` seeds: every
+    course process would draw the same name and two preparations would share (and delete) one
+    folder.  Inside this block TFDS uses an unseeded generator; the course's seeded sequence is untouched.
+    """
+    from tensorflow_datasets.core.utils import file_utils
+
+    seeded = file_utils.random
+    file_utils.random = random.SystemRandom()
+    try:
+        yield
+    finally:
+        file_utils.random = seeded
+
+
 def prepare_tf_flowers(
     data_dir: str | Path | None = None,
     archive: str | Path | None = None,
@@ -40,13 +71,14 @@ def prepare_tf_flowers(
     """Prepare TFDS's ``tf_flowers`` from a local archive; return a sentence saying what was done.
 
     Idempotent: an already prepared dataset is left alone.  Preparation writes to a temporary
-    folder that TFDS renames when complete, so an interruption leaves nothing half-written.
+    folder that TFDS renames when complete, so an interruption leaves nothing half-written; two
+    processes preparing at once take turns (a file lock), and the second finds the dataset prepared.
     Without a local archive, online, TFDS downloads it itself; offline this raises
     :class:`AssetUnavailableError` with the fixes, within seconds.  Either way TFDS's downloads are
     guarded from here on (``probe`` decides whether a host can be reached).
     """
+    resolve_data_dirs()  # a relative TFDS_DATA_DIR means where it was set, before TFDS reads it
     import tensorflow_datasets as tfds
-    from tensorflow_datasets.core.download import download_manager
 
     builder = tfds.builder("tf_flowers", data_dir=None if data_dir is None else str(data_dir))
     if builder.is_prepared():
@@ -60,6 +92,20 @@ def prepare_tf_flowers(
             f"tf_flowers is not prepared and {archive} does not exist: tfds.load will download it "
             "(the internet is reachable)."
         )
+    with holding(preparation_target(data_dir), "preparing tf_flowers"):
+        builder = tfds.builder("tf_flowers", data_dir=None if data_dir is None else str(data_dir))
+        if builder.is_prepared():  # another process prepared it while we waited
+            return _summary(builder, "already prepared")
+        _build_from_archive(builder, archive)
+    return _summary(builder, f"prepared from {archive}")
+
+
+def _build_from_archive(builder, archive: Path) -> None:
+    """Run TFDS's own builder with its download of the archive answered by the local file."""
+    import tensorflow_datasets as tfds
+    from absl import logging as absl_logging
+    from tensorflow_datasets.core.download import download_manager
+
     original = download_manager.DownloadManager.download
 
     def from_archive(self, url_or_urls):
@@ -69,22 +115,20 @@ def prepare_tf_flowers(
             return epath.Path(archive)
         return original(self, url_or_urls)
 
-    from absl import logging as absl_logging
-
     download_manager.DownloadManager.download = from_archive
     verbosity = absl_logging.get_verbosity()
     tfds.disable_progress_bar()  # offline, the bars and INFO lines describe a download that never happens
     absl_logging.set_verbosity(absl_logging.WARNING)
     try:
-        builder.download_and_prepare(
-            download_config=tfds.download.DownloadConfig(
-                try_download_gcs=False, compute_stats=tfds.download.ComputeStatsMode.SKIP
+        with unseeded_temporary_names():
+            builder.download_and_prepare(
+                download_config=tfds.download.DownloadConfig(
+                    try_download_gcs=False, compute_stats=tfds.download.ComputeStatsMode.SKIP
+                )
             )
-        )
     finally:
         download_manager.DownloadManager.download = original
         absl_logging.set_verbosity(verbosity)
-    return _summary(builder, f"prepared from {archive}")
 
 
 def _summary(builder, how: str) -> str:
