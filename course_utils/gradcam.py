@@ -39,12 +39,34 @@ def _split_at_base(model: Any, base: Any) -> tuple[list[Any], list[Any]]:
     return layers[:index], layers[index + 1 :]
 
 
+def _chosen_classes(class_indices: Any, n_images: int, n_classes: int) -> np.ndarray:
+    """``class_indices`` as one class per image (``int64``), refused unless each is a class of the model.
+
+    Checked here because ``tf.gather`` is no help: on a CPU it stops with an error naming no argument, and
+    on a GPU it gives an index outside the classes a logit of 0, so the heatmap would silently be blank.
+    """
+    given = np.asarray(class_indices)
+    if given.ndim > 1 or given.ndim == 1 and len(given) not in (1, n_images):
+        raise ValueError(
+            f"{given.size} class indices for {n_images} images: give one per image, or one for all "
+            "(class_indices=3, or a list as long as the batch)."
+        )
+    shown = np.asarray(class_indices, dtype=object).tolist()  # as given: [0.5, 1], not [0.5, 1.0]
+    if given.size == 0 or not np.issubdtype(given.dtype, np.integer):
+        raise ValueError(f"class_indices {shown}: whole numbers, the classes' positions in the model's output.")
+    if given.min() < 0 or given.max() >= n_classes:
+        raise ValueError(
+            f"class_indices {shown}: the model has {n_classes} classes, so each index is in 0..{n_classes - 1}."
+        )
+    return np.broadcast_to(given, (n_images,)).astype("int64")
+
+
 def gradcam(model: Any, base: Any, images: np.ndarray, class_indices: Any = None) -> np.ndarray:
     """Grad-CAM heatmaps, shape ``(N, H, W)`` in [0, 1], for ``images`` (``(N, H, W, 3)``, raw pixels).
 
     ``model`` must be a chain of layers with ``base`` nested in it; every layer runs with
     ``training=False`` (augmentation and dropout do nothing).  ``class_indices``: the class whose
-    logit to explain, one per image (default: the predicted class).  A heatmap is the ReLU of the
+    logit to explain, one per image or one for all (default: the predicted class).  A heatmap is the ReLU of the
     base's channels weighted by their mean gradient, divided by its maximum (all zeros if nothing
     pushes the logit up), resized to the image.
     """
@@ -66,7 +88,7 @@ def gradcam(model: Any, base: Any, images: np.ndarray, class_indices: Any = None
         if class_indices is None:
             chosen = tf.argmax(logits, axis=-1)
         else:
-            chosen = tf.convert_to_tensor(np.broadcast_to(np.asarray(class_indices), (len(images),)), dtype="int64")
+            chosen = tf.convert_to_tensor(_chosen_classes(class_indices, len(images), int(logits.shape[-1])))
         score = tf.gather(logits, chosen, axis=1, batch_dims=1)
     expected = model(images, training=False)
     if not np.allclose(logits.numpy(), np.asarray(expected), atol=1e-3 * (1 + float(np.abs(expected).max()))):

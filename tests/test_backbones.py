@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -100,12 +102,27 @@ def test_other_errors_are_not_disguised_as_missing_weights():
         backbones.get("MobileNet-0.25").create((96, 96, 3), weights="no_such_file.h5")
 
 
-def test_throughput_is_measured_in_images_per_second():
-    import keras
+class _TimedModel:
+    """A stand-in for a Keras model whose ``predict`` takes a set number of seconds on a clock the test controls."""
 
-    inputs = keras.Input((8, 8, 3))
-    model = keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(inputs))
-    assert backbones.throughput(model, 8, images=64) > 0
+    def __init__(self, clock: list[float], seconds: list[float]):
+        self.clock, self.seconds, self.calls = clock, list(seconds), []
+
+    def predict(self, x, batch_size, verbose):
+        self.calls.append((x.shape, batch_size))
+        self.clock[0] += self.seconds.pop(0)
+
+
+def test_throughput_is_the_images_of_the_fastest_repeat_over_its_seconds(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(backbones, "time", SimpleNamespace(perf_counter=lambda: clock[0]))  # its clock only
+    model = _TimedModel(clock, seconds=[50.0, 4.0, 2.0, 8.0])  # the warm-up (untimed), then three repeats
+    assert backbones.throughput(model, 8, images=64, batch_size=16, repeats=3) == pytest.approx(64 / 2.0)
+    assert model.calls == [((16, 8, 8, 3), 16)] + [((64, 8, 8, 3), 16)] * 3 and not model.seconds
+
+    model = _TimedModel(clock, seconds=[1.0, 0.5])
+    assert backbones.throughput(model, 4, images=100, batch_size=32, repeats=1) == pytest.approx(96 / 0.5)
+    assert model.calls[-1] == ((96, 4, 4, 3), 32)  # whole batches only: 3 x 32 of the 100 asked for
 
 
 def test_a_saved_caffe_model_loads_in_a_fresh_process(tmp_path):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
+from course_utils import deployment
 from course_utils.deployment import median_latency, megabytes, quiet_tensorflow, size_on_disk, write_photo
 
 
@@ -34,10 +37,17 @@ def test_sizes_of_a_file_and_a_folder(tmp_path):
         size_on_disk(tmp_path / "missing")
 
 
-def test_median_latency_counts_warmup_apart():
-    calls = []
-    seconds = median_latency(lambda: calls.append(1), repeats=5, warmup=2)
-    assert len(calls) == 7 and 0 <= seconds < 0.1
+def test_median_latency_is_the_median_of_the_timed_calls_after_the_warmup(monkeypatch):
+    clock = [500.0]
+    monkeypatch.setattr(deployment, "time", SimpleNamespace(perf_counter=lambda: clock[0]))  # its clock only
+
+    def takes(seconds: list[float]):
+        """A call that advances the test's clock by the next of ``seconds``."""
+        return lambda: clock.__setitem__(0, clock[0] + seconds.pop(0))
+
+    durations = [60.0, 40.0, 5.0, 1.0, 3.0, 2.0, 400.0]  # two slow warm-ups (untimed), then five timed calls
+    assert median_latency(takes(durations), repeats=5, warmup=2) == pytest.approx(3.0) and not durations
+    assert median_latency(takes([9.0, 1.0, 2.0, 3.0, 10.0]), repeats=4, warmup=1) == pytest.approx(2.5)
     with pytest.raises(ValueError, match="repeats"):
         median_latency(lambda: None, repeats=0)
 

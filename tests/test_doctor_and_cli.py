@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections import namedtuple
 
@@ -11,7 +12,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 from course_utils.assets import doctor
-from course_utils.tooling.cli import main
+from course_utils.tooling.cli import build_parser, main
 
 
 def test_doctor_passes_on_this_environment(monkeypatch, capsys):
@@ -97,11 +98,39 @@ def test_a_package_outside_the_tested_range_is_a_warning(monkeypatch):
     assert finding.level == "warn" and "outside the tested range" in finding.message
 
 
-def test_help_lists_the_commands(capsys):
-    with pytest.raises(SystemExit):
-        main(["--help"])
-    out = capsys.readouterr().out
-    assert all(command in out for command in ("assets", "doctor", "run", "outputs", "exercises", "readme"))
+def _commands() -> dict[str, str]:
+    """Every subcommand registered in the parser, with the one line the top-level ``--help`` gives it."""
+    parser = build_parser()
+    (commands,) = (action for action in parser._actions if isinstance(action, argparse._SubParsersAction))
+    summaries = {choice.dest: choice.help or "" for choice in commands._choices_actions}  # only those with help=
+    return {name: summaries.get(name, "") for name in commands.choices}
+
+
+def _help_text(capsys, *argv: str) -> str:
+    """What ``python -m course_utils ARGV --help`` prints, its whitespace collapsed (argparse wraps lines)."""
+    with pytest.raises(SystemExit) as stopped:
+        main([*argv, "--help"])
+    assert stopped.value.code == 0
+    return " ".join(capsys.readouterr().out.split())
+
+
+def test_help_lists_every_command_with_what_it_does(capsys):
+    commands = _commands()
+    assert {"assets", "doctor", "run", "negative-control", "outputs", "edition", "site", "timings"} <= set(commands)
+    listing = _help_text(capsys)
+    for name, summary in commands.items():
+        assert summary, f"the command {name!r} has no help= line in course_utils/tooling/cli.py"
+        assert f"{name} {summary}" in listing, f"--help does not list {name!r} with its summary"
+
+
+@pytest.mark.parametrize("name", sorted(_commands()))
+def test_each_command_has_its_own_help_saying_what_it_does(capsys, name):
+    summary = _commands()[name]
+    text = _help_text(capsys, name)
+    assert text.startswith(f"usage: python -m course_utils {name}"), text[:200]
+    assert summary and summary in text, f"'{name} --help' does not say what {name!r} does ({summary!r}): {text}"
+    others = [other for other, line in _commands().items() if other != name and line and line in text]
+    assert not others, f"'{name} --help' describes other commands: {others}"
 
 
 def _doctor_says(monkeypatch, capsys, mirror, home, *args) -> tuple[int, str]:
@@ -141,3 +170,39 @@ def test_cli_install_reports_a_damaged_mirror_file_and_fails(monkeypatch, tmp_pa
     assert main(["assets", "install", "--assets", str(mirror)]) == 1
     out = capsys.readouterr().out
     assert "1 copied" in out and "NOT installed" in out and "data.zip" in out
+
+
+def test_doctor_says_how_to_fix_a_keras_home_that_is_a_file(monkeypatch, capsys, tmp_path):
+    home = tmp_path / "keras_home"
+    home.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("KERAS_HOME", str(home))
+    monkeypatch.setenv("COURSE_ASSETS", str(make_mirror(tmp_path / "mirror")))
+    monkeypatch.setattr(doctor, "keras_home", lambda: home)
+    monkeypatch.setattr("course_utils.assets.keras_cache.keras_home", lambda: home)
+    monkeypatch.setattr(doctor, "kernel_finding", lambda: doctor.Finding("ok", "jupyter kernel", "stub"))
+    code = main(["doctor"])
+    out = capsys.readouterr().out
+    assert code == 1 and "Ready" not in out
+    assert f"[FAIL] keras cache: KERAS_HOME ({home}) is a file" in out and "point KERAS_HOME at a folder" in out
+
+
+@pytest.mark.parametrize(
+    "damage, says",
+    [
+        (lambda path: path.write_bytes(b"zipbyteX"), "damaged (sha256"),  # same size, other bytes
+        (lambda path: path.write_bytes(b"zip"), "damaged (3 bytes, the manifest says 8)"),
+        (lambda path: path.unlink(), "missing"),
+    ],
+)
+def test_doctor_names_a_damaged_mirror_file_rather_than_sending_back_to_assets_install(
+    monkeypatch, capsys, tmp_path, damage, says
+):
+    from course_utils.assets.keras_cache import install_mirror
+
+    mirror, home = make_mirror(tmp_path / "mirror"), tmp_path / "home"
+    damage(mirror / "keras" / "datasets" / "data.zip")
+    assert install_mirror(mirror, home).failed  # 'assets install' cannot install it: no use advising it
+    code, out = _doctor_says(monkeypatch, capsys, mirror, home)
+    (line,) = [line for line in out.splitlines() if "keras/datasets/data.zip" in line]
+    assert code == 1 and line.startswith("[FAIL] assets: ") and "Ready" not in out
+    assert f"the mirror's copy of keras/datasets/data.zip is {says}" in line and "copy it again" in line, line

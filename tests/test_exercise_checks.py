@@ -273,7 +273,15 @@ def test_flowers_pipeline_check():
 
     photos = _photos()
     val = photos.batch(8)
-    assert "reshuffled every epoch" in exercise_checks.check_flowers_pipeline(training_batches(photos, 8), val, 8)
+    right = exercise_checks.check_flowers_pipeline(training_batches(photos, 8), val, 8)
+    assert right.startswith("Right: 40 training photos reshuffled every epoch, 40 validation photos in a fixed order")
+    assert "8x8 pixels in [0, 255]" in right
+    with pytest.raises(exercise_checks.CheckFailed, match="val_ds should yield .images, labels. pairs"):
+        exercise_checks.check_flowers_pipeline(training_batches(photos, 8), photos.map(lambda x, y: x).batch(8), 8)
+    # As .repeat() would say, but it ends (with an error) when iterated: without the check, this test fails, not hangs.
+    endless = training_batches(photos, 8).apply(tf.data.experimental.assert_cardinality(tf.data.INFINITE_CARDINALITY))
+    with pytest.raises(exercise_checks.CheckFailed, match=r"train_ds repeats for ever \(\.repeat\(\)\)"):
+        exercise_checks.check_flowers_pipeline(endless, val, 8)
     with pytest.raises(exercise_checks.CheckFailed, match="same order"):
         exercise_checks.check_flowers_pipeline(photos.batch(8), val, 8)
     replayed = photos.shuffle(40, seed=1).cache().batch(8)  # materialised once: epoch 1's order forever
@@ -290,7 +298,6 @@ def test_flowers_pipeline_check():
         exercise_checks.check_flowers_pipeline(training_batches(photos, 8), val, 16)
     with pytest.raises(exercise_checks.CheckFailed, match="never shuffle validation"):
         exercise_checks.check_flowers_pipeline(training_batches(photos, 8), training_batches(photos, 8), 8)
-    assert tf.data.AUTOTUNE  # the module under test imports TensorFlow lazily; keep the import used
 
 
 def _capstone_model():

@@ -28,9 +28,8 @@ def test_heatmaps_have_the_images_size_and_lie_in_0_1():
     heatmaps = gradcam(model, base, images)
     assert heatmaps.shape == (4, 32, 32)
     assert heatmaps.min() >= 0.0 and heatmaps.max() <= 1.0
-    again = gradcam(model, base, images, class_indices=[0, 1, 2, 0])  # inference: no randomness
-    assert again.shape == heatmaps.shape
-    assert np.allclose(gradcam(model, base, images, class_indices=[0, 1, 2, 0]), again)
+    predicted = np.argmax(np.asarray(model(images, training=False)), axis=-1)
+    assert np.allclose(gradcam(model, base, images, class_indices=predicted), heatmaps)  # default: the predicted class
     shown = overlay(images[0], heatmaps[0])
     assert shown.shape == (32, 32, 3) and shown.min() >= 0.0 and shown.max() <= 1.0
 
@@ -69,6 +68,62 @@ def test_the_heatmap_peaks_where_the_logit_comes_from():
     heat = gradcam(model, base, images)[0]
     assert np.unravel_index(heat.argmax(), heat.shape)[0] < 3 and np.unravel_index(heat.argmax(), heat.shape)[1] < 3
     assert heat[6:, 6:].max() < 0.1
+
+
+def _two_colours(size=8):
+    """Class 0's logit is the mean red of the image, class 1's the mean green: a 1x1 convolution puts red in
+    channel 0 and green in channel 1, and the head maps channel i to logit i."""
+    import keras
+
+    inner = keras.Input((size, size, 3))
+    conv = keras.layers.Conv2D(2, 1, use_bias=False)
+    base = keras.Model(inner, conv(inner), name="two_colour_base")
+    kernel = np.zeros((1, 1, 3, 2), "float32")
+    kernel[0, 0, 0, 0] = kernel[0, 0, 1, 1] = 1.0
+    conv.set_weights([kernel])
+    inputs = keras.Input((size, size, 3))
+    dense = keras.layers.Dense(2, use_bias=False)
+    model = keras.Model(inputs, dense(keras.layers.GlobalAveragePooling2D()(base(inputs))))
+    dense.set_weights([np.eye(2, dtype="float32")])
+    images = np.zeros((2, size, size, 3), "float32")
+    images[:, :3, :3, 0] = 200.0  # region A, top left, is red: class 0 (the larger logit, the predicted class)
+    images[:, 5:, 5:, 1] = 100.0  # region B, bottom right, is green: class 1
+    return model, base, images
+
+
+def _region(heat: np.ndarray) -> str:
+    """Where a heatmap peaks: region A, region B, or neither (and whether it is dark elsewhere)."""
+    a, b = heat[:3, :3], heat[5:, 5:]
+    if a.min() > 0.9 and heat[3:, 3:].max() < 0.1:
+        return "A"
+    if b.min() > 0.9 and heat[:5, :5].max() < 0.1:
+        return "B"
+    return f"neither (A {a.mean():.2f}, B {b.mean():.2f})"
+
+
+def test_class_indices_choose_the_class_whose_evidence_the_heatmap_shows():
+    model, base, images = _two_colours()
+    assert [_region(h) for h in gradcam(model, base, images)] == ["A", "A"]  # the predicted class, 0
+    assert [_region(h) for h in gradcam(model, base, images, class_indices=[0, 0])] == ["A", "A"]
+    assert [_region(h) for h in gradcam(model, base, images, class_indices=[1, 1])] == ["B", "B"]
+    assert [_region(h) for h in gradcam(model, base, images, class_indices=[1, 0])] == ["B", "A"]  # one per image
+    assert [_region(h) for h in gradcam(model, base, images, class_indices=1)] == ["B", "B"]  # one for all
+    assert [_region(h) for h in gradcam(model, base, images[:1], class_indices=[1])] == ["B"]
+
+
+@pytest.mark.parametrize(
+    ("class_indices", "message"),
+    [
+        ([2, 0], r"class_indices \[2, 0\]: the model has 2 classes, so each index is in 0\.\.1"),
+        ([-1, 0], r"class_indices \[-1, 0\]: the model has 2 classes"),
+        ([0, 1, 0], r"3 class indices for 2 images: give one per image, or one for all"),
+        ([0.5, 1], r"class_indices \[0.5, 1\]: whole numbers"),
+    ],
+)
+def test_class_indices_that_name_no_class_are_refused(class_indices, message):
+    model, base, images = _two_colours()
+    with pytest.raises(ValueError, match=message):
+        gradcam(model, base, images, class_indices=class_indices)
 
 
 def test_a_model_that_is_not_a_chain_of_layers_is_refused():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from course_utils.tooling.paths import THRESHOLDS_FILE, course_notebooks, notebook_key
-from course_utils.tooling.thresholds import Check, ThresholdError, Thresholds
+from course_utils.tooling.thresholds import UNMEASURED_S, Check, ThresholdError, Thresholds
 
 
 def test_lower_bound_and_relation():
@@ -37,24 +37,44 @@ def test_the_thresholds_file_parses_and_covers_every_notebook():
             assert check.measured, f"{key}: '{check.expr}' must say what was measured when it was set"
 
 
-def test_the_ci_harness_fits_its_measured_budget():
-    """The measured ci times of every run, the live negative control's included, add up to at most 24 minutes.
+#: What a fresh-clone ``.ci/run`` must stay below, on the slowest machine it runs on.
+CI_LIMIT_S = 30 * 60
+#: Everything ``.ci/run`` does besides the harness's notebook runs (install, the site's extra, build and browser
+#: test, assets, doctor, lint, unit tests, the exercises under nbval), on the course's machine: the whole CI took
+#: 15.3 min there on 2026-11-29, the harness 11.5 of them (README, the ``ci`` results).
+REST_OF_CI_HERE_S = (15.3 - 11.5) * 60
+#: How much slower the slower CI machine is: the same fresh-clone CI took 12 min on one and 21.6 on the other
+#: on 2026-11-23 (README). The ci ``measured_s`` are already times on that machine (or estimated for it).
+SLOW_MACHINE_FACTOR = 21.6 / 12
 
-    They were measured on the slower of the CI machines seen, or estimated for it (1.8x this machine);
-    they are conservative: when they added up to 18.9 min, the harness took 16.7 min there, and the
-    whole fresh-clone CI 21.6 min. At 24 measured minutes the harness takes about 21 there, and with
-    the install, the unit tests and the exercises (about 5-6 min, exercise 08 now trains) the whole CI
-    stays near 27 minutes on the slow machine, under the 30 it must stay below. (22.5 until issue 13
-    added the capstone's deployment section, exercise 08's training and lesson 01's restart check.)"""
-    from test_notebooks import NEGATIVE_CONTROL
+
+def test_the_ci_harness_fits_its_measured_budget():
+    """Every run the harness makes (tests/test_notebooks.py: each notebook in ci, and the live negative control),
+    at its ci ``measured_s`` in tests/thresholds.toml, plus the rest of CI scaled to the slower machine, fits the
+    30 minutes CI must stay below there.
+
+    The measured ci times are conservative (when they added up to 18.9 min, the harness took 16.7 there): that is
+    this check's margin. A run without a ci ``measured_s`` would be counted at a guess, so it fails instead."""
+    from test_notebooks import NEGATIVE_CONTROL, NOTEBOOKS
 
     thresholds = Thresholds.load(THRESHOLDS_FILE)
-    runs = course_notebooks() + [NEGATIVE_CONTROL]
-    measured = sum(thresholds.for_notebook(notebook_key(nb), "ci").measured_s for nb in runs)
-    assert measured <= 24 * 60, f"the measured ci times add up to {measured / 60:.1f} min"
+    runs = [notebook_key(notebook) for notebook in [*NOTEBOOKS, NEGATIVE_CONTROL]]
+    unmeasured = sorted({key for key in runs if thresholds.measured_s(key, "ci") is None})
+    assert not unmeasured, (
+        f"no ci measured_s in {THRESHOLDS_FILE} for {', '.join(unmeasured)}: run them "
+        "('python -m course_utils run --profile ci NOTEBOOK') and record their wall time there"
+    )
+    harness_s = sum(thresholds.measured_s(key, "ci") for key in runs)
+    rest_s = SLOW_MACHINE_FACTOR * REST_OF_CI_HERE_S
+    assert harness_s + rest_s <= CI_LIMIT_S, (
+        f"the ci runs' measured_s add up to {harness_s / 60:.1f} min and the rest of CI takes about {rest_s / 60:.1f} "
+        f"on the slower machine: {(harness_s + rest_s) / 60:.1f} min, over CI's {CI_LIMIT_S / 60:.0f}. Make a ci "
+        "section cheaper (smaller sizes in its setup(overrides=...)) or move a claim to full."
+    )
 
 
 def test_budgets_leave_room_for_a_machine_half_as_fast_and_stop_only_hung_cells():
     limits = Thresholds({"notebooks/x": {"ci": {"measured_s": 100}}}).for_notebook("notebooks/x", "ci")
     assert limits.budget_s == 200 and limits.cell_limit_s == 1000
-    assert Thresholds({"n": {"ci": {}}}).for_notebook("n", "ci").measured_s > 0
+    unmeasured = Thresholds({"n": {"ci": {}}})  # never timed: the budget of a guess, and it says so
+    assert unmeasured.measured_s("n", "ci") is None and unmeasured.for_notebook("n", "ci").measured_s == UNMEASURED_S
