@@ -153,13 +153,30 @@ def _is_download_failure(error: BaseException) -> bool:
     return isinstance(error, AssetUnavailableError) or "fetch failure" in str(error)
 
 
+#: Written into the layer's saved config, so Keras's error when the layer is missing says what to import.
+LOAD_HINT = "import course_utils.backbones (it registers this layer), then keras.saving.load_model(...)"
+
+
 @keras.saving.register_keras_serializable(package="course_utils")
 class CaffePreprocessing(keras.layers.Layer):
     """RGB in [0, 255] to BGR minus the ImageNet channel means (ResNet50, VGG), as a Keras layer.
 
-    Registered when this module is imported, so a saved model that contains it loads after
-    ``import course_utils.backbones``.
+    Registered (as ``course_utils>CaffePreprocessing``) when this module is imported, so a saved
+    ``.keras`` model that contains it loads, ``safe_mode=True`` included, after::
+
+        import course_utils.backbones
+        model = keras.saving.load_model("model.keras")
+
+    Without the import Keras refuses with ``TypeError: Could not locate class 'CaffePreprocessing'``
+    and the layer's saved config, whose ``to_load`` entry (:data:`LOAD_HINT`) says what to import.
     """
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "to_load": LOAD_HINT}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> CaffePreprocessing:
+        return cls(**{key: value for key, value in config.items() if key != "to_load"})
 
     def call(self, inputs):
         bgr = keras.ops.flip(inputs, axis=-1)

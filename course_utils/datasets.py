@@ -19,7 +19,7 @@ import numpy as np
 
 from .assets.catalog import CATS_AND_DOGS_URL, FLOWERS_URL
 from .assets.tfds_flowers import prepare_tf_flowers
-from .photos import unreadable_images
+from .photos import class_folder_problem, class_folders, unreadable_images
 from .profiles import DEFAULT_SEED
 
 __all__ = [
@@ -51,7 +51,9 @@ def image_dataset(
     Labels are integers in alphabetical order of the class folders.  Pixels are float32 in
     [0, 255]: preprocessing belongs to the model (lesson 03).  With ``subset`` and
     ``validation_split`` one folder is split reproducibly (same ``seed`` for both subsets).
-    An image file that cannot be read (empty, cut short, not an image) is named before anything loads.
+    An image file that cannot be read (empty, cut short, not an image) is named before anything loads,
+    and so is a folder Keras would take silently but cannot teach from: no class folders, one class,
+    an empty class folder, a class too small to split (:func:`course_utils.photos.class_folder_problem`).
     """
     import keras
 
@@ -60,6 +62,8 @@ def image_dataset(
         raise FileNotFoundError(
             f"{directory} does not exist: run the get_file(...) cell that downloads and extracts the dataset first."
         )
+    if problem := class_folder_problem(directory, validation_split):
+        raise ValueError(problem)
     broken = unreadable_images(directory)
     if broken:
         listed = "\n".join(f"  {path}: {why}" for path, why in broken[:10])
@@ -80,10 +84,27 @@ def image_dataset(
         verbose=False,
     )
     class_names = dataset.class_names
+    if subset is not None:
+        _require_every_class(directory, dataset.file_paths, class_names, subset, validation_split, seed)
     if limit is not None:
         dataset = dataset.take(math.ceil(limit / batch_size))
     dataset.class_names = class_names  # take() drops the attribute
     return dataset
+
+
+def _require_every_class(
+    directory: Path, file_paths: list[str], class_names: list[str], subset: str, validation_split: float, seed: int
+) -> None:
+    """A ``ValueError`` if the ``subset`` Keras split off has no image of some class (the split is not per class)."""
+    present = {Path(path).relative_to(directory).parts[0] for path in file_paths}
+    if missing := [name for name in class_names if name not in present]:
+        counts = class_folders(directory)
+        listed = ", ".join(f"{directory / name} ({counts[name]} images)" for name in missing)
+        raise ValueError(
+            f"The class folder(s) {listed} have none in the {subset} split (validation_split={validation_split}, "
+            f"seed={seed}): too few to split. Add photos to them (a few dozen per class), or load the folder "
+            "without validation_split."
+        )
 
 
 def materialize(dataset) -> tuple[np.ndarray, np.ndarray]:

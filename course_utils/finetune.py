@@ -123,12 +123,19 @@ def backup_folder(name: str, root: str | Path = "backups", **run: Any) -> Path:
     return folder
 
 
+#: What reading a damaged backup raises: h5py cannot open the weights file (``OSError``), the JSON is
+#: cut short or the weights have other shapes (``ValueError``), the metadata has no epoch (``KeyError``).
+DAMAGED_BACKUP_ERRORS = (OSError, ValueError, KeyError)
+
+
 def recovering_backup(backup_dir: str | Path, **kwargs: Any):
     """``keras.callbacks.BackupAndRestore(backup_dir)`` that survives a damaged backup.
 
     A kernel killed while the backup was being written can leave files Keras cannot read, and then
     every later ``fit`` fails until the learner finds and deletes the folder.  This callback says
     so, deletes the damaged backup, puts the model back as it was, and trains from the start.
+    Only the errors of a damaged backup (:data:`DAMAGED_BACKUP_ERRORS`) do that: any other error
+    (an unbuilt model, no permission to read, memory) is raised as it is, and the backup is kept.
     """
     import shutil
 
@@ -136,10 +143,14 @@ def recovering_backup(backup_dir: str | Path, **kwargs: Any):
 
     class RecoveringBackupAndRestore(keras.callbacks.BackupAndRestore):
         def on_train_begin(self, logs=None):
+            if not self.model.built:  # Keras's own error says to build the model: not the backup's fault
+                return super().on_train_begin(logs)
             before = [weight.numpy() for weight in self.model.weights]
             try:
                 super().on_train_begin(logs)
-            except Exception as error:  # any unreadable backup: h5, JSON, shapes
+            except PermissionError:  # a backup that may not be read is not a damaged one
+                raise
+            except DAMAGED_BACKUP_ERRORS as error:
                 for weight, value in zip(self.model.weights, before, strict=True):
                     weight.assign(value)
                 self.model._initial_epoch = None

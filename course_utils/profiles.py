@@ -10,6 +10,7 @@ whose run in a profile differs from the table says so in its own ``setup(..., ov
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -29,6 +30,22 @@ KNOBS: Mapping[str, str] = MappingProxyType(
         "n_photos": "photos classified and scored in demonstrations (at least 8)",
     }
 )
+
+#: What each knob's value counts, an example value, and the least value that works (:func:`check_knob`).
+KNOB_VALUES: Mapping[str, tuple[str, int, int]] = MappingProxyType(
+    {
+        "image_size": ("pixels", 160, 32),  # the smallest input keras.applications' backbones accept
+        "train_images": ("images", 600, 1),
+        "val_images": ("images", 400, 1),
+        "batch_size": ("images per batch", 32, 1),
+        "epochs": ("epochs", 5, 1),
+        "fine_tune_epochs": ("epochs", 1, 1),
+        "n_photos": ("photos", 60, 8),
+    }
+)
+
+#: Knobs whose value may be ``None`` in the profiles' table and a notebook's own values: "all of them".
+NONE_MEANS_ALL = ("train_images", "val_images")
 
 #: The profiles.  ``full`` is the lesson as written; ``ci`` keeps the whole harness within about
 #: 15 minutes on a 2-core CPU (tests/thresholds.toml records each notebook's time); ``smoke`` only
@@ -73,6 +90,29 @@ def _require_knobs(names: Iterable[str], where: str) -> None:
         )
 
 
+def check_knob(name: str, value: Any, where: str = "") -> int | None:
+    """``value`` as the knob ``name`` takes it (a whole number in range, or ``None`` where that means all);
+    otherwise a ``ValueError`` that names the notebook's variable (``IMAGE_SIZE``) and a value that works.
+
+    Checked when a notebook starts (:class:`Settings`), so a mistyped knob fails at once, not as an
+    unrelated error (``KeyError: 'val_loss'``, a division by zero) minutes into training.
+    """
+    unit, example, least = KNOB_VALUES[name]
+    if value is None and name in NONE_MEANS_ALL:
+        return None
+    prefix = f"{where}: " if where else ""
+    default = "None for the profile's value"
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(
+            f"{prefix}{name.upper()} must be a whole number of {unit}, e.g. {example}, not {value!r} ({default})."
+        )
+    if value < least:
+        raise ValueError(
+            f"{prefix}{name.upper()} must be at least {least} {unit}, not {value}: e.g. {example} ({default})."
+        )
+    return int(value)
+
+
 class Settings:
     """The knob values a notebook runs with: its profile's row of the table, the notebook's own
     values for that profile (``overrides``), then the values set explicitly (``None``: not set)."""
@@ -87,9 +127,11 @@ class Settings:
             _require_knobs(values, f"overrides[{name!r}]")
         _require_knobs(knobs, "the settings")
         self.profile = profile
-        self.overridden = dict(overrides.get(profile, {}))  # what this notebook changes in its profile
+        self.overridden = {  # what this notebook changes in its profile
+            key: check_knob(key, value, f"overrides[{profile!r}]") for key, value in overrides.get(profile, {}).items()
+        }
         self._values = {**PROFILES[profile], **self.overridden}
-        self._values.update({key: value for key, value in knobs.items() if value is not None})
+        self._values.update({key: check_knob(key, value) for key, value in knobs.items() if value is not None})
 
     def __getattr__(self, name: str) -> Any:
         try:

@@ -289,6 +289,24 @@ def test_a_damaged_backup_is_reported_deleted_and_training_starts_afresh(tmp_pat
     assert not (tmp_path / "ours").exists()  # deleted when the run finished, as Keras does
 
 
+def test_a_fault_other_than_a_damaged_backup_is_raised_and_the_backup_kept(tmp_path, monkeypatch):
+    import keras
+
+    from course_utils.finetune import recovering_backup
+
+    folder = tmp_path / "backup"
+    folder.mkdir()
+    (folder / "training_metadata.json").write_text('{"epoch": 1}')
+
+    def out_of_memory(self):
+        raise MemoryError("cannot allocate the optimizer's variables")
+
+    monkeypatch.setattr(keras.callbacks.BackupAndRestore, "_load_model", out_of_memory)
+    with pytest.raises(MemoryError, match="cannot allocate"):
+        _tiny_fit(recovering_backup(folder))
+    assert (folder / "training_metadata.json").is_file(), "a backup that is not damaged must be kept"
+
+
 def test_image_dataset_names_unreadable_files_and_the_fix(photo_folder):
     (photo_folder / "red" / "empty.jpg").write_bytes(b"")
     good = next((photo_folder / "blue").glob("*.png"))

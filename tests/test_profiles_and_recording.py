@@ -9,12 +9,15 @@ import numpy as np
 import pytest
 
 from course_utils import recording
-from course_utils.profiles import KNOBS, PROFILES, Settings
+from course_utils.profiles import KNOB_VALUES, KNOBS, PROFILES, Settings, check_knob
 
 
-def test_every_profile_defines_every_knob():
+def test_every_profile_defines_every_knob_with_a_value_that_passes_its_check():
+    assert set(KNOB_VALUES) == set(KNOBS)
     for name, values in PROFILES.items():
         assert set(values) == set(KNOBS), name
+        for knob, value in values.items():
+            assert check_knob(knob, value) == value, (name, knob)
 
 
 def test_ci_is_smaller_than_full():
@@ -68,3 +71,30 @@ def test_record_outside_the_harness_only_shows(capsys):
 def test_record_rejects_bad_input(name, value, error):
     with pytest.raises(error):
         recording.record(name, value)
+
+
+@pytest.mark.parametrize(
+    "knobs, expected",
+    [
+        ({"image_size": "160"}, "IMAGE_SIZE must be a whole number of pixels, e.g. 160, not '160'"),
+        ({"image_size": 160.0}, "IMAGE_SIZE must be a whole number of pixels, e.g. 160, not 160.0"),
+        ({"train_images": 0}, "TRAIN_IMAGES must be at least 1"),
+        ({"val_images": -5}, "VAL_IMAGES must be at least 1"),
+        ({"epochs": 0}, "EPOCHS must be at least 1"),
+        ({"fine_tune_epochs": True}, "FINE_TUNE_EPOCHS must be a whole number"),
+        ({"batch_size": 0}, "BATCH_SIZE must be at least 1"),
+        ({"n_photos": 0}, "N_PHOTOS must be at least 8"),
+    ],
+)
+def test_knob_values_are_checked_and_the_fix_is_named(knobs, expected):
+    with pytest.raises(ValueError) as error:
+        Settings("ci", **knobs)
+    message = str(error.value)
+    assert message.startswith(expected) and "None" in message, message  # None: the profile's value
+
+
+def test_a_notebooks_own_values_are_checked_too():
+    with pytest.raises(ValueError, match=r"overrides\['ci'\]: IMAGE_SIZE must be at least 32"):
+        Settings("ci", overrides={"ci": {"image_size": 0}})
+    assert Settings("full", overrides={"ci": {"image_size": 0}}).image_size == 160  # another profile's: unused
+    assert Settings("ci", train_images=np.int64(100), image_size=96).train_images == 100

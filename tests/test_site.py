@@ -118,3 +118,56 @@ def test_the_browser_check_names_broken_links_missing_anchors_unloaded_images_an
     assert "cdn.example.org" in problems[1] and "read offline" in problems[1]
     assert "has no anchor #phase-3" in problems[2]
     assert "leads nowhere (no notebooks/06.html)" in problems[3]
+
+
+def _no_sphinx_run(monkeypatch):
+    """build_site without running Sphinx: the call is recorded and 'succeeds'."""
+    import subprocess
+
+    from course_utils.tooling import site
+
+    calls = []
+    monkeypatch.setattr(site, "missing_packages", lambda: [])
+    monkeypatch.setattr(
+        site.subprocess, "run", lambda command, **_: calls.append(command) or subprocess.CompletedProcess(command, 0)
+    )
+    return calls
+
+
+def test_a_folder_the_course_did_not_make_is_refused_and_left_alone(tmp_path, monkeypatch):
+    from course_utils.tooling.site import SiteError
+
+    calls = _no_sphinx_run(monkeypatch)
+    docs = tmp_path / "docs"
+    (docs / "source").mkdir(parents=True)
+    (docs / "source" / "intro.md").write_text("# My own notes\n")
+    with pytest.raises(SiteError) as error:
+        build_site(docs)
+    assert (docs / "source" / "intro.md").read_text() == "# My own notes\n", "the user's files must survive"
+    assert str(docs) in str(error.value) and "empty" in str(error.value) and not calls
+
+
+def test_the_sites_own_folder_is_built_again_and_a_new_one_is_marked(tmp_path, monkeypatch):
+    calls = _no_sphinx_run(monkeypatch)
+    out = tmp_path / "site"
+    index = build_site(out)
+    assert index == out / "html" / "index.html" and (out / "source" / "conf.py").is_file() and len(calls) == 1
+    (out / "source" / "stale.md").write_text("from an older build")
+    build_site(out)  # the course made it: rebuilt, emptied first
+    assert not (out / "source" / "stale.md").exists() and len(calls) == 2
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    build_site(empty)  # an empty folder is fine too
+    assert (empty / "source" / "conf.py").is_file()
+
+
+def test_the_serve_hint_quotes_the_folder(tmp_path, monkeypatch, capsys):
+    import shlex
+
+    from course_utils.tooling import cli, site
+
+    index = tmp_path / "my site; rm -rf x" / "html" / "index.html"
+    monkeypatch.setattr(site, "build_site", lambda out: index)
+    assert cli.main(["site", "build", "--out", str(index.parents[1])]) == 0
+    command = capsys.readouterr().out.split("(or: ", 1)[1].rsplit(")", 1)[0]
+    assert shlex.split(command)[-2:] == ["-d", str(index.parent)], command

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -41,11 +42,19 @@ def _doctor(args: argparse.Namespace) -> int:
     return run_doctor(verify=args.verify)
 
 
+def _shown(path: Path) -> Path:
+    """``path`` relative to the course when it lies inside it (shorter to read), else as it is."""
+    from .paths import ROOT
+
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
 def _run(args: argparse.Namespace) -> int:
+    from . import paths
     from .harness import execute
     from .paths import ROOT, course_notebooks, notebook_key, require_root
     from .provenance import course_commit
-    from .reports import write_report
+    from .reports import report_paths, write_report
 
     require_root()
     notebooks = [Path(n) for n in args.notebooks] or course_notebooks()
@@ -57,23 +66,38 @@ def _run(args: argparse.Namespace) -> int:
         notebook_key(notebook)  # a bogus or outside path fails here, before anything runs
     commit = course_commit()  # the code as the run starts: edits made while it runs are not its code
     runs = []
-    for index, notebook in enumerate(notebooks, 1):
-        print(f"[{index}/{len(notebooks)}] {notebook} (profile {args.profile}) ...", flush=True)
-        run = replace(execute(notebook, args.profile), commit=commit)
-        runs.append(run)
-        print(f"    {run.result} in {run.time_text()}; executed copy: {run.executed}")
-        if not run.ok:
-            print("    " + run.failure_report().replace("\n", "\n    "))
-    report = write_report(runs, args.profile, merge=bool(args.notebooks))  # a subset keeps the other rows
+    try:
+        for index, notebook in enumerate(notebooks, 1):
+            print(f"[{index}/{len(notebooks)}] {notebook} (profile {args.profile}) ...", flush=True)
+            run = replace(execute(notebook, args.profile), commit=commit)
+            runs.append(run)
+            print(f"    {run.result} in {run.time_text()}; executed copy: {run.executed}")
+            if not run.ok:
+                print("    " + run.failure_report().replace("\n", "\n    "))
+            # reported at once, into the previous report: a run stopped later keeps every notebook that finished
+            write_report(runs, args.profile, paths.REPORT_DIR, merge=True)
+    except KeyboardInterrupt:
+        write_report(runs, args.profile, paths.REPORT_DIR, merge=True)  # again, if Ctrl-C came while writing
+        rest = " ".join(shlex.quote(str(path)) for path in notebooks[len(runs) :])
+        finished = ", ".join(run.notebook for run in runs) or "none"
+        print(
+            f"\nStopped (Ctrl-C) after {len(runs)} of {len(notebooks)} notebook(s). The report "
+            f"{_shown(report_paths(args.profile, paths.REPORT_DIR)[0])} keeps the {len(runs)} notebook(s) that "
+            f"finished ({finished}); the other notebooks keep their rows from the previous report."
+            + (f" Run the rest with: python -m course_utils run --profile {args.profile} {rest}" if rest else ""),
+            file=sys.stderr,
+        )
+        return 130
+    report = write_report(runs, args.profile, paths.REPORT_DIR, merge=bool(args.notebooks))  # all: only this run
     print()
     print(report.read_text())
-    print(f"Report: {report.relative_to(ROOT)} (and the .json beside it)")
+    print(f"Report: {_shown(report)} (and the .json beside it)")
     return 0 if all(run.ok for run in runs) else 1
 
 
 def _negative_control(args: argparse.Namespace) -> int:
     from .harness import execute
-    from .negative_controls import PARAMETERS, PROFILE, claims, judge_all, save_run
+    from .negative_controls import PARAMETERS, claims, judge_all, save_run
     from .paths import THRESHOLDS_FILE, course_notebooks, notebook_key, require_root
     from .thresholds import Thresholds
 
@@ -81,22 +105,24 @@ def _negative_control(args: argparse.Namespace) -> int:
     thresholds = Thresholds.load(THRESHOLDS_FILE)
     notebooks = []
     for notebook in [Path(n) for n in args.notebooks] or course_notebooks():
-        if claims(thresholds, notebook_key(notebook)):  # a bogus path fails here, before anything runs
+        if claims(thresholds, notebook_key(notebook), args.profile):  # a bogus path fails here, before anything runs
             notebooks.append(notebook)
         elif args.notebooks:
-            print(f"{notebook}: its ci section makes no claim that depends on the weights; nothing to control")
+            print(
+                f"{notebook}: its {args.profile} section makes no claim that depends on the weights; nothing to control"
+            )
     crashed = []
     if not args.check:
         for index, notebook in enumerate(notebooks, 1):
-            print(f"[{index}/{len(notebooks)}] {notebook}: profile {PROFILE}, WEIGHTS=None ...", flush=True)
-            run = execute(notebook, PROFILE, parameters=dict(PARAMETERS), tag=".random-weights")
+            print(f"[{index}/{len(notebooks)}] {notebook}: profile {args.profile}, WEIGHTS=None ...", flush=True)
+            run = execute(notebook, args.profile, parameters=dict(PARAMETERS), tag=".random-weights")
             print(f"    ran in {run.time_text()}; executed copy: {run.executed}")
             if run.error is None:
-                save_run(notebook_key(notebook), notebook, run.metrics)
+                save_run(notebook_key(notebook), notebook, run.metrics, args.profile)
             else:
                 crashed.append(notebook)
                 print("    " + run.failure_report().replace("\n", "\n    "))
-    verdicts = judge_all(notebooks)
+    verdicts = judge_all(notebooks, profile=args.profile)
     for verdict in verdicts:
         if verdict.ok:
             print(f"ok      {verdict.key}: all {len(verdict.defeated)} claim(s) fail with random weights, as they must")
@@ -177,7 +203,7 @@ def _edition(args: argparse.Namespace) -> int:
 def _site(args: argparse.Namespace) -> int:
     from .edition import EditionError
     from .paths import require_root
-    from .site import SITE_DIR, SiteError, build_site
+    from .site import SITE_DIR, SiteError, build_site, serve_hint
 
     require_root()
     try:
@@ -185,7 +211,7 @@ def _site(args: argparse.Namespace) -> int:
     except (EditionError, SiteError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"Site built: open {index} in a browser (or: python -m http.server -d {index.parent})")
+    print(serve_hint(index))
     return 0
 
 
@@ -201,12 +227,18 @@ def _readme(_: argparse.Namespace) -> int:
     return 0
 
 
+def _command(sub: argparse._SubParsersAction, name: str, help: str) -> argparse.ArgumentParser:
+    """Register the command ``name``: ``help`` is its line in the command list and the description its own
+    ``--help`` starts with (argparse shows a subcommand's ``help=`` only in its parent's list)."""
+    return sub.add_parser(name, help=help, description=help)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m course_utils", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     profiles = list(PROFILES)
 
-    assets = sub.add_parser("assets", help="the offline asset mirror and the Keras cache")
+    assets = _command(sub, "assets", help="the offline asset mirror and the Keras cache")
     assets.add_argument("action", choices=["status", "install", "fetch"])
     assets.add_argument("--assets", metavar="DIR", help="the mirror (default: $COURSE_ASSETS)")
     assets.add_argument("--to", metavar="DIR", help="fetch: where to build a new mirror")
@@ -218,24 +250,31 @@ def build_parser() -> argparse.ArgumentParser:
     assets.add_argument("--verify", action="store_true", help="status: hash every cached file again")
     assets.set_defaults(func=_assets)
 
-    doctor = sub.add_parser("doctor", help="check this machine for the course")
+    doctor = _command(sub, "doctor", help="check this machine for the course")
     doctor.add_argument("--verify", action="store_true", help="hash every cached file again")
     doctor.set_defaults(func=_doctor)
 
-    run = sub.add_parser("run", help="execute notebooks headlessly and check their thresholds")
+    run = _command(sub, "run", help="execute notebooks headlessly and check their thresholds")
     run.add_argument("--profile", default="ci", choices=profiles)
     run.add_argument("notebooks", nargs="*", help="default: every lesson and solution")
     run.set_defaults(func=_run)
 
-    negative = sub.add_parser(
+    negative = _command(
+        sub,
         "negative-control",
-        help="run notebooks with random weights (ci) and record that each accuracy claim fails",
+        help="run notebooks with random weights and record that each accuracy claim fails",
+    )
+    negative.add_argument(
+        "--profile",
+        default="ci",
+        choices=["ci", "full"],
+        help="ci (every notebook with claims); full only where a full claim compares a metric ci does not record",
     )
     negative.add_argument("--check", action="store_true", help="only judge the recorded runs, run nothing")
-    negative.add_argument("notebooks", nargs="*", help="default: every notebook with claims in its ci section")
+    negative.add_argument("notebooks", nargs="*", help="default: every notebook with claims in that profile")
     negative.set_defaults(func=_negative_control)
 
-    outputs = sub.add_parser("outputs", help="strip notebook outputs except NBVAL_CHECK_OUTPUT cells")
+    outputs = _command(sub, "outputs", help="strip notebook outputs except NBVAL_CHECK_OUTPUT cells")
     outputs.add_argument(
         "action",
         choices=["strip", "keep"],
@@ -245,26 +284,26 @@ def build_parser() -> argparse.ArgumentParser:
     outputs.add_argument("notebooks", nargs="+")
     outputs.set_defaults(func=_outputs)
 
-    exercises = sub.add_parser("exercises", help="generate exercises/ from solutions/")
+    exercises = _command(sub, "exercises", help="generate exercises/ from solutions/")
     exercises.add_argument("action", choices=["build"])
     exercises.set_defaults(func=_exercises)
 
-    timings = sub.add_parser("timings", help="write each notebook's measured run time at its top")
+    timings = _command(sub, "timings", help="write each notebook's measured run time at its top")
     timings.add_argument("--check", action="store_true", help="only report notebooks whose line is stale")
     timings.set_defaults(func=_timings)
 
-    edition = sub.add_parser("edition", help="the course edition: the last full run's notebooks, outputs kept")
+    edition = _command(sub, "edition", help="the course edition: the last full run's notebooks, outputs kept")
     edition.add_argument(
         "action", choices=["build", "check"], help="build: from build/last_run.full.json; check: only judge"
     )
     edition.set_defaults(func=_edition)
 
-    site = sub.add_parser("site", help="build the course's website from the edition (offline, nothing executed)")
+    site = _command(sub, "site", help="build the course's website from the edition (offline, nothing executed)")
     site.add_argument("action", choices=["build"])
     site.add_argument("--out", metavar="DIR", help="default: build/site (the pages land in DIR/html)")
     site.set_defaults(func=_site)
 
-    sub.add_parser("readme", help="put the last run's measured results into README.md").set_defaults(func=_readme)
+    _command(sub, "readme", help="put the last run's measured results into README.md").set_defaults(func=_readme)
     return parser
 
 

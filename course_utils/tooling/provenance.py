@@ -6,6 +6,8 @@ number can be traced to the code and the libraries that produced it.
 
 from __future__ import annotations
 
+import os
+import platform
 import subprocess
 from importlib import metadata
 from pathlib import Path
@@ -28,6 +30,29 @@ def package_versions(packages: tuple[str, ...] = PACKAGES) -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
     return versions
+
+
+def accelerators() -> str:
+    """``"GPU"`` or ``"no GPU"`` as TensorFlow sees this machine, or ``"unknown (...)"`` with the reason
+    when TensorFlow cannot be asked: a failed import says nothing about the hardware."""
+
+    def reason(error: Exception) -> str:
+        return f"{type(error).__name__}: {(str(error).splitlines() or [''])[0][:200]}"
+
+    try:
+        import tensorflow as tf
+    except Exception as error:  # a broken install: say so, do not guess
+        return f"unknown (TensorFlow failed to import: {reason(error)})"
+    try:
+        gpus = tf.config.list_physical_devices("GPU")
+    except Exception as error:
+        return f"unknown (TensorFlow could not list its devices: {reason(error)})"
+    return "GPU" if gpus else "no GPU"
+
+
+def machine_description() -> str:
+    """``"x86_64, 2 CPU cores, no GPU"``: the machine line of a run report and of the edition."""
+    return f"{platform.machine()}, {os.cpu_count()} CPU cores, {accelerators()}"
 
 
 def course_commit(root: Path = ROOT) -> str:

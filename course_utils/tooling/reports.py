@@ -5,19 +5,128 @@ from __future__ import annotations
 import json
 import os
 import platform
-from dataclasses import asdict, replace
+import secrets
+import sys
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Any
 
 from ..profiles import PROFILES
 from .harness import NotebookRun
 from .paths import REPORT_DIR, ROOT
-from .provenance import course_commit, package_versions
+from .provenance import course_commit, machine_description, package_versions
+
+
+class ReportError(ValueError):
+    """A run report cannot be read (missing, cut short, edited, not a report); the message names the file and
+    the fix.  ``path`` is the file and ``reason`` what is wrong with it."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path, self.reason = Path(path), reason
+        rerun = _rerun_command(self.path)
+        if self.path.is_file():
+            fix = f"delete it (or move it away) and run the notebooks again ({rerun})"
+        else:
+            fix = f"write one with {rerun}"
+        super().__init__(f"The run report {self.path} {reason}: {fix}.")
 
 
 def report_paths(profile: str, directory: Path = REPORT_DIR) -> tuple[Path, Path]:
     """Where the last run of ``profile`` is reported: (JSON, Markdown)."""
     return directory / f"last_run.{profile}.json", directory / f"last_run.{profile}.md"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that a reader sees the old file or the new one, never part of one.
+
+    The text goes to a temporary file in the same folder, which then replaces ``path`` in one step
+    (``os.replace``); a kill, Ctrl-C or full disk while writing leaves the old file as it was.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")  # the umask's permissions
+    try:
+        with open(temporary, "x", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _rerun_command(path: Path) -> str:
+    """The command that writes the report ``path`` again (its profile is in its name)."""
+    parts = path.name.split(".")
+    profile = parts[1] if len(parts) == 3 and parts[1] in PROFILES else "PROFILE"
+    return f"python -m course_utils run --profile {profile}"
+
+
+def load_report(path: Path) -> dict[str, Any]:
+    """The run report at ``path`` (``build/last_run.<profile>.json``), checked: its ``"runs"`` rows each
+    hold every field of a :class:`NotebookRun` (older rows get the defaults, and the report's date).
+
+    Raises :class:`ReportError` naming the file and the fix when it is missing, cut short or not a report.
+    Fields a row holds that :class:`NotebookRun` no longer has are dropped.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ReportError(path, "does not exist")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ReportError(path, f"is damaged, probably cut short ({error})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("runs"), list):
+        raise ReportError(path, "is not a run report (it has no list of runs)")
+    names = {field.name for field in fields(NotebookRun)}
+    rows = []
+    for index, row in enumerate(data["runs"]):
+        try:
+            if not isinstance(row, dict) or not isinstance(row.get("notebook"), str):
+                raise TypeError("not a notebook's row")
+            known = {key: value for key, value in row.items() if key in names}  # a field since dropped: ignored
+            run = NotebookRun(**{"date": data.get("date", ""), **known})
+            if not isinstance(run.seconds, (int, float)) or not isinstance(run.metrics, dict):
+                raise TypeError("its seconds or metrics are not numbers")
+        except TypeError as error:
+            raise ReportError(path, f"has a damaged row {index + 1} ({error})") from None
+        rows.append(asdict(run))
+    return {**data, "runs": rows}
+
+
+def _set_aside(path: Path) -> Path:
+    """Rename the unreadable ``path`` to a free ``<name>.damaged`` beside it; returns the new name."""
+    aside = path.with_name(path.name + ".damaged")
+    number = 1
+    while aside.exists():
+        number += 1
+        aside = path.with_name(f"{path.name}.damaged-{number}")
+    path.rename(aside)
+    return aside
+
+
+def _previous_runs(json_path: Path, fresh: set[str], root: Path) -> list[NotebookRun]:
+    """The rows of the report at ``json_path`` for notebooks not in ``fresh`` (and still in the course).
+
+    An unreadable report is set aside (renamed ``.damaged``, nothing lost) with a warning, and no rows are kept.
+    """
+    if not json_path.exists():
+        return []
+    try:
+        previous = load_report(json_path)
+    except ReportError as error:
+        aside = _set_aside(json_path)
+        print(
+            f"warning: the previous report {json_path} {error.reason}, so its rows could not be read and were set "
+            f"aside as {aside} (nothing deleted); the new report holds only this run's notebooks.",
+            file=sys.stderr,
+        )
+        return []
+    return [
+        NotebookRun(**row)
+        for row in previous["runs"]
+        if row["notebook"] not in fresh and (root / row["notebook"]).is_file()
+    ]
 
 
 def write_report(
@@ -26,35 +135,28 @@ def write_report(
     """Save the last run of ``profile`` as JSON and as the Markdown table the README shows.
 
     With ``merge``, notebooks this run did not execute keep their rows from the previous report
-    (each row carries its own date), so running one long notebook does not drop the others.
+    (each row carries its own date), so running one long notebook does not drop the others; a previous
+    report that cannot be read is set aside as ``<name>.damaged`` with a warning.  Each file is
+    replaced in one step (:func:`write_atomically`): a run stopped while writing leaves the old report.
     """
     json_path, md_path = report_paths(profile, directory)
     commit = course_commit(root)
     runs = [run if run.commit else replace(run, commit=commit) for run in runs]
-    if merge and json_path.exists():
-        fresh = {run.notebook for run in runs}
-        previous = json.loads(json_path.read_text())
-        kept = [  # rows of notebooks this run did not execute, unless the notebook is gone
-            NotebookRun(**{"date": previous["date"], **row})
-            for row in previous["runs"]
-            if row["notebook"] not in fresh and (root / row["notebook"]).is_file()
-        ]
+    if merge:
+        kept = _previous_runs(json_path, {run.notebook for run in runs}, root)
         runs = sorted(kept + list(runs), key=lambda run: run.notebook)
     dates = sorted({run.date for run in runs})
     meta = {
         "date": dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}",
         "profile": profile,
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, no GPU"
-        if not _has_gpu()
-        else f"{platform.machine()}, {os.cpu_count()} CPU cores, GPU",
+        "machine": machine_description(),
         "python": platform.python_version(),
         "total_seconds": round(sum(run.seconds for run in runs), 1),
         "commits": sorted({run.commit for run in runs if run.commit}),
         "versions": package_versions(),
     }
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps({**meta, "runs": [asdict(run) for run in runs]}, indent=1) + "\n")
-    md_path.write_text(markdown_table(meta, runs) + "\n")
+    write_atomically(json_path, json.dumps({**meta, "runs": [asdict(run) for run in runs]}, indent=1) + "\n")
+    write_atomically(md_path, markdown_table(meta, runs) + "\n")
     return md_path
 
 
@@ -62,6 +164,7 @@ def markdown_table(meta: dict[str, Any], runs: list[NotebookRun]) -> str:
     lines = [
         f"Measured on {meta['date']}, profile `{meta['profile']}`, {meta['machine']}, "
         f"Python {meta['python']}"
+        + "".join(f" ({path})" for path in sorted({run.python for run in runs if run.python}))
         + (f", commit {', '.join(meta['commits'])}" if meta.get("commits") else "")
         + f"; total {meta['total_seconds'] / 60:.1f} min.",
         "",
@@ -73,15 +176,6 @@ def markdown_table(meta: dict[str, Any], runs: list[NotebookRun]) -> str:
         name = f"`{run.notebook}`" + (f" ({run.note})" if run.note else "")
         lines.append(f"| {name} | {run.result} | {run.time_text()} | {shown} |")
     return "\n".join(lines)
-
-
-def _has_gpu() -> bool:
-    try:
-        import tensorflow as tf
-
-        return bool(tf.config.list_physical_devices("GPU"))
-    except Exception:
-        return False
 
 
 def update_readme(readme: Path, directory: Path = REPORT_DIR) -> list[str]:
@@ -97,5 +191,5 @@ def update_readme(readme: Path, directory: Path = REPORT_DIR) -> list[str]:
         _, tail = rest.split(end, 1)
         text = f"{head}{start}\n{md_path.read_text(encoding='utf-8').strip()}\n{end}{tail}"
         filled.append(profile)
-    readme.write_text(text, encoding="utf-8")
+    write_atomically(readme, text)
     return filled

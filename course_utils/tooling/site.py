@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -47,8 +48,47 @@ exclude_patterns = ["_build"]
 '''
 
 
+#: The file that marks a folder as the site builder's own, so a later build may empty it.
+MARKER = ".course-site"
+MARKER_TEXT = (
+    "Made by python -m course_utils site build: its source/ and html/ are replaced on every build; "
+    "keep nothing of your own in this folder.\n"
+)
+
+
 class SiteError(RuntimeError):
     """The site cannot be built: its packages are missing, the edition is absent, or Sphinx failed."""
+
+
+def claim_folder(folder: Path) -> None:
+    """Make ``folder`` the site builder's own (:data:`MARKER`), or refuse: the build empties what it claims.
+
+    A new or empty folder is claimed; one that holds the marker, or the generated ``conf.py`` of a site
+    (or its ``source/``) built before the marker existed, is the course's own; anything else is someone's
+    files, and :class:`SiteError` says to choose another folder.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise SiteError(f"{folder} is a file, not a folder: give --out a new or empty folder.")
+    made_here = (folder / MARKER).is_file() or any(
+        _generated_conf(conf) for conf in (folder / "conf.py", folder / "source" / "conf.py")
+    )
+    if folder.is_dir() and any(folder.iterdir()) and not made_here:
+        raise SiteError(
+            f"{folder} is not empty and was not made by the site builder (it has no {MARKER} file); a build "
+            "replaces its source/ and html/ folders, so nothing was touched. Give --out a new or empty folder "
+            "(or the default, build/site)."
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+
+
+def _generated_conf(path: Path) -> bool:
+    return path.is_file() and path.read_text(encoding="utf-8", errors="replace").startswith(CONF.split("\n", 1)[0])
+
+
+def serve_hint(index: Path) -> str:
+    """What to tell the builder of the site at ``index``: where to open it, and a command that serves it."""
+    return f"Site built: open {index} in a browser (or: python -m http.server -d {shlex.quote(str(index.parent))})"
 
 
 def missing_packages() -> list[str]:
@@ -134,7 +174,7 @@ def _retitle_solution(path: Path) -> None:
 
 
 def prepare_source(dest: Path, edition: Path = EDITION_DIR, root: Path = ROOT) -> Path:
-    """Lay out the Sphinx project in ``dest`` (emptied first); returns ``dest``."""
+    """Lay out the Sphinx project in ``dest`` (emptied first, if :func:`claim_folder` allows); returns ``dest``."""
     manifest_path = edition / MANIFEST
     if not manifest_path.is_file():
         raise EditionError(
@@ -143,7 +183,8 @@ def prepare_source(dest: Path, edition: Path = EDITION_DIR, root: Path = ROOT) -
         )
     manifest = json.loads(manifest_path.read_text())
     readme = (root / "README.md").read_text(encoding="utf-8")
-    shutil.rmtree(dest, ignore_errors=True)
+    claim_folder(dest)
+    shutil.rmtree(dest)
     dest.mkdir(parents=True)
     sources = {"notebooks": edition / "notebooks", "solutions": edition / "solutions", "exercises": root / "exercises"}
     pages: dict[str, list[str]] = {}
@@ -162,11 +203,16 @@ def prepare_source(dest: Path, edition: Path = EDITION_DIR, root: Path = ROOT) -
 
 
 def build_site(out: Path = SITE_DIR, edition: Path = EDITION_DIR, root: Path = ROOT) -> Path:
-    """Build the site into ``out/html`` from the edition; returns the path of its ``index.html``."""
+    """Build the site into ``out/html`` from the edition; returns the path of its ``index.html``.
+
+    ``out`` must be new, empty, or a site built here before (:func:`claim_folder`): its ``source/`` and
+    ``html/`` are replaced.
+    """
     if missing := missing_packages():
         raise SiteError(
             f'The site needs {", ".join(missing)}: install the site extra, {sys.executable} -m pip install -e ".[site]"'
         )
+    claim_folder(out)
     source = prepare_source(out / "source", edition, root)
     html = out / "html"
     shutil.rmtree(html, ignore_errors=True)
