@@ -17,7 +17,7 @@ def _course(tmp_path):
         (root / folder).mkdir(parents=True)
     (root / "tests" / "thresholds.toml").write_text(
         "".join(
-            f'["{name}".full]\nmeasured_s = 30\nchecks = [{{ expr = "accuracy >= 0.8" }}]\n'
+            f'["{name}".full]\nchecks = [{{ expr = "accuracy >= 0.8" }}]\n'
             for name in ("notebooks/00_intro", "solutions/01_probe")
         )
     )
@@ -58,6 +58,7 @@ def _report(root, names, **overrides):
     runs = [
         {
             "notebook": f"{name}.ipynb",
+            "profile": "full",
             "executed": str(_executed_copy(root, name, **overrides)),
             "seconds": 42.0,
             "metrics": {"accuracy": 0.9},
@@ -110,13 +111,56 @@ def test_a_notebook_changed_after_the_edition_makes_it_stale(tmp_path):
     nbformat.write(nb, lesson)
     problems = check_edition(root / "edition", root)
     assert len(problems) == 1 and "notebooks/00_intro.ipynb has changed since the edition" in problems[0]
-    with pytest.raises(EditionError, match="has changed since its full run"):
+    with pytest.raises(EditionError, match="No full run of the current code of notebooks/00_intro.ipynb"):
         build_edition(root / "build" / "last_run.full.json", root / "edition", root)
+
+
+def _change_code(root, name, code='PROFILE = "full"  # changed\nx = 2'):
+    path = root / f"{name}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[1].source = code
+    nbformat.write(nb, path)
+
+
+def test_changing_one_notebook_needs_a_full_run_of_that_notebook_only(tmp_path):
+    root = _course(tmp_path)
+    build_edition(_report(root, NAMES), root / "edition", root)
+    kept_before = (root / "edition" / "solutions" / "01_probe.ipynb").read_bytes()
+    _change_code(root, "notebooks/00_intro")
+    (root / "build" / "last_run.full.json").unlink()  # build/ is not kept between machines
+    report = _report(root, NAMES[:1])
+    data = json.loads(report.read_text())
+    data["runs"][0]["date"], data["python"] = "2026-12-01", "3.12.1"
+    report.write_text(json.dumps(data))
+    manifest = json.loads(build_edition(report, root / "edition", root).read_text())
+    assert (root / "edition" / "solutions" / "01_probe.ipynb").read_bytes() == kept_before, "kept as committed"
+    lesson = nbformat.read(root / "edition" / "notebooks" / "00_intro.ipynb", as_version=4)
+    assert "on 2026-12-01" in lesson.cells[1].source and "Python 3.12.1" in lesson.cells[1].source
+    by_name = {entry["notebook"]: entry for entry in manifest["notebooks"]}
+    assert by_name["notebooks/00_intro.ipynb"]["python"] == "3.12.1"
+    assert by_name["solutions/01_probe.ipynb"]["python"] == "3.11.7", "each copy keeps its own provenance"
+    assert manifest["dates"] == ["2026-11-29", "2026-12-01"] and manifest["python"] == "3.11.7 / 3.12.1"
+    assert check_edition(root / "edition", root) == []
+
+
+def test_without_a_report_every_current_copy_is_kept_and_judged_by_the_checks_as_they_are_now(tmp_path):
+    root = _course(tmp_path)
+    report = _report(root, NAMES)
+    build_edition(report, root / "edition", root)
+    report.unlink()
+    build_edition(report, root / "edition", root)  # a thresholds edit, say: nothing to run again
+    assert check_edition(root / "edition", root) == []
+    thresholds = root / "tests" / "thresholds.toml"
+    thresholds.write_text(thresholds.read_text().replace("accuracy >= 0.8", "accuracy >= 0.95"))
+    with pytest.raises(EditionError, match="full run fails its checks: accuracy >= 0.95"):
+        build_edition(report, root / "edition", root)
 
 
 def test_an_incomplete_or_failed_run_is_refused_with_the_command_to_run(tmp_path):
     root = _course(tmp_path)
-    with pytest.raises(EditionError, match="lacks.*solutions/01_probe.ipynb.*run --profile full solutions/01_probe"):
+    with pytest.raises(
+        EditionError, match="current code of solutions/01_probe.ipynb.*run --profile full solutions/01_probe"
+    ):
         build_edition(_report(root, NAMES[:1]), root / "edition", root)
     report = _report(root, NAMES)
     data = json.loads(report.read_text())

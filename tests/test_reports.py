@@ -30,10 +30,26 @@ def test_reports_fill_their_readme_blocks(tmp_path):
         metrics={"pets_top1_species_accuracy": 0.867},
     )
     write_report([run], "ci", directory=tmp_path)
-    assert update_readme(readme, directory=tmp_path) == ["ci"]
+    assert update_readme(readme, directory=tmp_path, edition=tmp_path / "no-edition") == ["ci"]
     text = readme.read_text()
     assert "| `notebooks/00_setup.ipynb` | ok | 12 s | pets_top1_species_accuracy 0.867 |" in text
     assert "profile `ci`" in text and text.count("old") == 1 and text.endswith("bottom\n")
+
+
+def test_the_readme_s_full_results_are_the_edition_s_not_the_last_full_report(tmp_path):
+    import json
+
+    readme = tmp_path / "README.md"
+    readme.write_text("<!-- results:full:start -->\nold\n<!-- results:full:end -->\n")
+    write_report([_run(seconds=99.0, date="2026-12-01")], "full", directory=tmp_path)  # one notebook re-run
+    edition = tmp_path / "edition"
+    edition.mkdir()
+    entry = {"notebook": "notebooks/00_setup.ipynb", "date": "2026-11-29", "seconds": 21.0, "checks_passed": ["a"]}
+    manifest = {"dates": ["2026-11-29"], "machine": "x86_64", "python": "3.11.7", "commits": ["abc"]}
+    manifest |= {"total_seconds": 21.0, "notebooks": [{**entry, "metrics": {"accuracy": 0.865}}]}
+    (edition / "edition.json").write_text(json.dumps(manifest))
+    assert update_readme(readme, directory=tmp_path, edition=edition) == ["full"]
+    assert "| `notebooks/00_setup.ipynb` | 2026-11-29 | 21 s | 1 | accuracy 0.865 |" in readme.read_text()
 
 
 def test_a_partial_run_merges_into_the_previous_report(tmp_path):
@@ -101,7 +117,7 @@ def test_a_write_that_fails_halfway_leaves_the_previous_report_and_readme_whole(
     with pytest.raises(OSError, match="No space left"):
         write_report([_run(seconds=99.0, date="2026-11-23")], "full", directory=tmp_path)
     with pytest.raises(OSError, match="No space left"):
-        update_readme(readme, directory=tmp_path)
+        update_readme(readme, directory=tmp_path, edition=tmp_path / "no-edition")
     monkeypatch.undo()
     after = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
     assert after == before, "a failed write must leave the old files whole, and no temporary file behind"

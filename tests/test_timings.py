@@ -35,14 +35,32 @@ def test_update_timings_rewrites_stale_notebooks_in_a_course_clone(tmp_path):
     (tmp_path / "notebooks").mkdir()
     (tmp_path / "solutions").mkdir()
     (tmp_path / "tests").mkdir()
-    (tmp_path / "tests" / "thresholds.toml").write_text('["notebooks/01_a".full]\nmeasured_s = 300\n')
+    (tmp_path / "tests" / "thresholds.toml").write_text(
+        '["notebooks/01_a".full]\n["notebooks/01_a".ci]\nmeasured_s = 30\n'
+    )
+    (tmp_path / "edition").mkdir()  # a full run's time comes from the edition: stated once
+    (tmp_path / "edition" / "edition.json").write_text(
+        '{"notebooks": [{"notebook": "notebooks/01_a.ipynb", "seconds": 300}]}'
+    )
     path = tmp_path / "notebooks" / "01_a.ipynb"
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 01 · A")])
     nbformat.write(nb, path)
     assert timings.update_timings(write=False, root=tmp_path) == [path]
     assert timings.update_timings(root=tmp_path) == [path]
-    assert "about 5 min" in nbformat.read(path, as_version=4).cells[0].source
+    assert "`full` (the lesson as written) about 5 min" in nbformat.read(path, as_version=4).cells[0].source
+    assert "`ci` (the harness's small run) 30 s" in nbformat.read(path, as_version=4).cells[0].source
     assert timings.update_timings(write=False, root=tmp_path) == []
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]), path)
     with pytest.raises(ValueError, match="no Markdown cell"):
         timings.update_timings(root=tmp_path)
+
+
+def test_a_full_time_is_stated_once_in_the_edition_not_in_the_thresholds_file():
+    from course_utils.tooling.thresholds import ThresholdError, Thresholds
+
+    with pytest.raises(ThresholdError, match="a full run's time is the edition's"):
+        Thresholds({"notebooks/01_a": {"full": {"measured_s": 300}}})
+    assert (
+        Thresholds({"notebooks/01_a": {"full": {}}}, {"notebooks/01_a": 300}).measured_s("notebooks/01_a", "full")
+        == 300
+    )

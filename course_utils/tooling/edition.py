@@ -4,8 +4,10 @@ Learners' notebooks are committed without outputs.  The edition (``edition/``) i
 sees without running anything: the executed copies of one full run, cleaned of machine-specific
 metadata, each opening with a note of when, on what and with which versions it was run.
 
-- ``python -m course_utils edition build`` makes it from the last full run report
-  (``build/last_run.full.json`` and the executed copies beside it);
+- ``python -m course_utils edition build`` makes it one notebook at a time: each notebook's run comes
+  from the last full run report (``build/last_run.full.json`` and the executed copies beside it) when
+  that holds a passing run of its current code, and otherwise its committed copy is kept if its code
+  still matches, so a change to one lesson needs a full run of that lesson only;
 - ``python -m course_utils edition check`` (and ``tests/test_edition.py``) fails when the edition
   is incomplete, stale (a notebook's code changed since it was run), shows an error, misses a
   figure, or has grown too large to keep in the repository.
@@ -27,12 +29,15 @@ from .figures import missing_figures
 from .notebook_cells import INJECTED, code_sources, first_markdown_index
 from .paths import REPORT_DIR, ROOT, THRESHOLDS_FILE, course_notebooks, notebook_key
 from .thresholds import Thresholds
-from .timings import duration_text, timing_line, with_timing
+from .timings import duration_text, timing_line, update_timings, with_timing
 
 EDITION_DIR = ROOT / "edition"
 MANIFEST = "edition.json"
 #: The whole edition stays small enough to clone with the course (the issue allows tens of MB).
 MAX_BYTES = 25 * 1024 * 1024
+#: What each entry of the manifest says about where and with what its notebook ran.
+PROVENANCE = ("machine", "python", "versions")
+ENTRY_FIELDS = ("notebook", "date", "commit", "seconds", *PROVENANCE, "checks_passed", "metrics", "code_sha256")
 #: Cell metadata written by papermill and the kernel: timestamps and local state, not content.
 _VOLATILE_CELL_METADATA = ("papermill", "execution")
 
@@ -91,24 +96,41 @@ def _cleaned(nb: nbformat.NotebookNode, root: Path) -> nbformat.NotebookNode:
     return nb
 
 
-def _runs_by_notebook(report: Path, root: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+def _fresh_runs(report: Path, root: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]], list[str]]:
+    """The report's metadata, its runs of the notebooks' current code that left an executed copy, and its failures.
+
+    No report is no fresh run (every notebook may still be kept from the committed edition).
+    """
+    from .reports import load_report
+
     if not report.is_file():
-        raise EditionError(
-            f"No full run report at {report}: run every lesson and solution first "
-            "(python -m course_utils run --profile full), then build the edition."
-        )
-    data = json.loads(report.read_text())
-    runs = {row["notebook"]: row for row in data["runs"]}
-    expected = [path.relative_to(root).as_posix() for path in course_notebooks(root)]
-    missing = [name for name in expected if name not in runs]
-    failed = [name for name in expected if name in runs and (runs[name]["error"] or runs[name]["problems"])]
-    if missing or failed:
-        names = " ".join(missing + failed)
-        raise EditionError(
-            f"The full run report lacks {missing or 'nothing'} and has failed runs of {failed or 'nothing'}: "
-            f"run them (python -m course_utils run --profile full {names}) and build again."
-        )
-    return data, {name: runs[name] for name in expected}
+        return {}, {}, []
+    data = load_report(report)
+    runs, failed = {}, []
+    for row in data["runs"]:
+        name, executed = row["notebook"], Path(row["executed"])
+        if not (root / name).is_file() or not executed.is_file() or code_digest(executed) != code_digest(root / name):
+            continue  # an older run, or one whose copy another machine kept: not this code's
+        if row["error"] or row["problems"]:
+            failed.append(name)
+        else:
+            runs[name] = row
+    return data, runs, failed
+
+
+def _kept_copies(dest: Path, root: Path) -> dict[str, tuple[dict[str, Any], nbformat.NotebookNode]]:
+    """The committed edition's entries and copies whose code still matches the notebook in the course."""
+    manifest_path = dest / MANIFEST
+    if not manifest_path.is_file():
+        return {}
+    manifest = json.loads(manifest_path.read_text())
+    kept = {}
+    for entry in manifest["notebooks"]:
+        name, copy = entry["notebook"], dest / entry["notebook"]
+        if (root / name).is_file() and copy.is_file() and code_digest(copy) == code_digest(root / name):
+            provenance = {key: entry.get(key, manifest.get(key)) for key in PROVENANCE}  # older editions: one for all
+            kept[name] = ({**entry, **provenance}, nbformat.read(copy, as_version=4))
+    return kept
 
 
 def _judged(thresholds: Thresholds, name: str, run: Mapping[str, Any], root: Path) -> list[str]:
@@ -129,46 +151,65 @@ def _judged(thresholds: Thresholds, name: str, run: Mapping[str, Any], root: Pat
 def build_edition(
     report: Path = REPORT_DIR / "last_run.full.json", dest: Path = EDITION_DIR, root: Path = ROOT
 ) -> Path:
-    """Write the edition into ``dest`` from a full run report; returns the manifest's path.
+    """Write the edition into ``dest``, one notebook at a time; returns the manifest's path.
 
-    Refuses (:class:`EditionError`) when a lesson or solution is missing from the run or failed, when
-    its metrics fail (or have no) checks in the full section of the thresholds file as it is now, when
-    an executed copy's code differs from the notebook in the course now, or when a plotting cell shows
-    no figure, so the edition is always one complete, checked, current set.
+    Each lesson and solution comes from the full run report when the report holds a passing run of
+    its current code, else it keeps its committed copy in ``dest`` if that copy's code still matches the
+    notebook: changing one lesson means running that lesson in full, not all of them.  Each copy keeps
+    its own note of when, where and with what it ran.  Refuses (:class:`EditionError`) when a notebook
+    has neither, when the report's run of its current code failed, when its metrics fail (or have no)
+    checks in the full section of the thresholds file as it is now, or when a plotting cell shows no
+    figure, so the edition is always one complete, checked, current set.
     """
-    meta, runs = _runs_by_notebook(report, root)
+    meta, fresh, failed = _fresh_runs(report, root)
+    kept = _kept_copies(dest, root)
+    expected = [path.relative_to(root).as_posix() for path in course_notebooks(root)]
+    if failed:
+        raise EditionError(
+            f"The full run report has failed runs of {' '.join(failed)}: fix them, run them again "
+            f"(python -m course_utils run --profile full {' '.join(failed)}) and build again."
+        )
+    if missing := [name for name in expected if name not in fresh and name not in kept]:
+        raise EditionError(
+            f"No full run of the current code of {' '.join(missing)} (in {report.relative_to(root)} or the edition): "
+            f"run them (python -m course_utils run --profile full {' '.join(missing)}) and build again."
+        )
     thresholds = Thresholds.load(root / THRESHOLDS_FILE.relative_to(ROOT))
     entries = []
     staged: dict[str, nbformat.NotebookNode] = {}
-    for name, run in runs.items():
-        executed = Path(run["executed"])
-        if code_digest(executed) != code_digest(root / name):
-            raise EditionError(
-                f"{name} has changed since its full run ({run['date']}): run it again "
-                f"(python -m course_utils run --profile full {name}) and build again."
+    for name in expected:
+        if name in fresh:
+            run = fresh[name]
+            executed = Path(run["executed"])
+            if problems := missing_figures(executed):
+                raise EditionError(f"{name}'s full run misses figures: {'; '.join(problems)}")
+            nb = _cleaned(nbformat.read(executed, as_version=4), root)
+            first = first_markdown_index(nb)
+            # A fixed id: building the edition again from the same run writes the same files.
+            nb.cells.insert(
+                first + 1, nbformat.v4.new_markdown_cell(_banner(name, run, meta), id="course-edition-note")
             )
-        if problems := missing_figures(executed):
-            raise EditionError(f"{name}'s full run misses figures: {'; '.join(problems)}")
-        passed = _judged(thresholds, name, run, root)
-        nb = _cleaned(nbformat.read(executed, as_version=4), root)
-        first = first_markdown_index(nb)
-        nb.cells[first].source = with_timing(
-            nb.cells[first].source, timing_line(thresholds, notebook_key(root / name, root))
-        )
-        # A fixed id: building the edition again from the same run writes the same files.
-        nb.cells.insert(first + 1, nbformat.v4.new_markdown_cell(_banner(name, run, meta), id="course-edition-note"))
-        nb.metadata["course_edition"] = {"profile": "full", "date": run["date"], "commit": run.get("commit", "")}
-        staged[name] = nb
-        entries.append(
-            {
+            nb.metadata["course_edition"] = {"profile": "full", "date": run["date"], "commit": run.get("commit", "")}
+            entry = {
                 "notebook": name,
                 "date": run["date"],
                 "commit": run.get("commit", ""),
                 "seconds": round(run["seconds"], 1),
-                "checks_passed": passed,
                 "metrics": run["metrics"],
-                "code_sha256": code_digest(root / name),
+                **{field: meta[field] for field in PROVENANCE if field in meta},
             }
+        else:
+            entry, nb = kept[name]
+        entry["checks_passed"] = _judged(thresholds, name, entry, root)
+        entry["code_sha256"] = code_digest(root / name)
+        staged[name] = nb
+        entries.append(entry)
+    # The full times are this edition's runs (stated once: the thresholds file reads them from here).
+    timed = thresholds.with_full_times({notebook_key(root / e["notebook"], root): e["seconds"] for e in entries})
+    for name, nb in staged.items():
+        first = first_markdown_index(nb)
+        nb.cells[first].source = with_timing(
+            nb.cells[first].source, timing_line(timed, notebook_key(root / name, root))
         )
     for folder in {Path(name).parts[0] for name in staged}:
         shutil.rmtree(dest / folder, ignore_errors=True)
@@ -179,15 +220,31 @@ def build_edition(
         "profile": "full",
         "dates": sorted({entry["date"] for entry in entries}),
         "commits": sorted({entry["commit"] for entry in entries if entry["commit"]}),
-        "machine": meta["machine"],
-        "python": meta["python"],
-        "versions": meta.get("versions", {}),
+        **_summary(entries),
         "total_seconds": round(sum(entry["seconds"] for entry in entries), 1),
-        "notebooks": entries,
+        "notebooks": [{field: entry[field] for field in ENTRY_FIELDS if field in entry} for entry in entries],
     }
     (dest / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
     (dest / "README.md").write_text(edition_readme(manifest))
+    if dest.resolve() == (root / EDITION_DIR.relative_to(ROOT)).resolve():
+        update_timings(write=True, root=root)  # the notebooks' run-time lines follow the edition's times
     return dest / MANIFEST
+
+
+def _summary(entries: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """The machines, Pythons and package versions of the entries, each value once (``" / "`` between two)."""
+
+    def joined(values) -> str:
+        return " / ".join(sorted({str(value) for value in values if value}))
+
+    packages = sorted({package for entry in entries for package in entry.get("versions", {})})
+    return {
+        "machine": joined(entry.get("machine") for entry in entries),
+        "python": joined(entry.get("python") for entry in entries),
+        "versions": {
+            package: joined(entry.get("versions", {}).get(package) for entry in entries) for package in packages
+        },
+    }
 
 
 def edition_readme(manifest: Mapping[str, Any]) -> str:
@@ -216,6 +273,24 @@ def edition_readme(manifest: Mapping[str, Any]) -> str:
             f"| [{entry['notebook']}]({entry['notebook']}) | {duration_text(entry['seconds'])} | {len(entry['checks_passed'])} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def results_markdown(manifest: Mapping[str, Any]) -> str:
+    """The README's full results: one row per notebook of the edition, with its own date, time and metrics."""
+    lines = [
+        f"The edition's runs, profile `full`: {' and '.join(manifest['dates'])}, {manifest['machine']}, "
+        f"Python {manifest['python']}, commit {', '.join(manifest['commits']) or 'unknown'}; "
+        f"total {manifest['total_seconds'] / 60:.1f} min.",
+        "",
+        "| notebook | run on | wall time | checks passed | measured |",
+        "|---|---|---|---|---|",
+    ]
+    for entry in manifest["notebooks"]:
+        shown = ", ".join(f"{name} {value:.3g}" for name, value in sorted(entry["metrics"].items()))
+        lines.append(
+            f"| `{entry['notebook']}` | {entry['date']} | {entry['seconds']:.0f} s | {len(entry['checks_passed'])} | {shown} |"
+        )
+    return "\n".join(lines)
 
 
 def edition_bytes(dest: Path = EDITION_DIR) -> int:

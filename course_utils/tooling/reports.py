@@ -164,7 +164,7 @@ def markdown_table(meta: dict[str, Any], runs: list[NotebookRun]) -> str:
     lines = [
         f"Measured on {meta['date']}, profile `{meta['profile']}`, {meta['machine']}, "
         f"Python {meta['python']}"
-        + "".join(f" ({path})" for path in sorted({run.python for run in runs if run.python}))
+        + "".join(f" ({_shown_path(path)})" for path in sorted({run.python for run in runs if run.python}))
         + (f", commit {', '.join(meta['commits'])}" if meta.get("commits") else "")
         + f"; total {meta['total_seconds'] / 60:.1f} min.",
         "",
@@ -178,18 +178,39 @@ def markdown_table(meta: dict[str, Any], runs: list[NotebookRun]) -> str:
     return "\n".join(lines)
 
 
-def update_readme(readme: Path, directory: Path = REPORT_DIR) -> list[str]:
-    """Fill the README's measured-results block of every profile that has a report; returns them."""
+def _shown_path(path: str) -> str:
+    """An interpreter's path as a reader of the course sees it: relative to the clone when inside it."""
+    try:
+        return Path(path).relative_to(ROOT).as_posix()
+    except ValueError:
+        return path
+
+
+def update_readme(readme: Path, directory: Path = REPORT_DIR, edition: Path | None = None) -> list[str]:
+    """Fill the README's measured-results block of every profile that has results; returns them.
+
+    The full block is the edition's (every lesson and solution, each from its own full run); the other
+    profiles' blocks are their last run reports in ``directory``.
+    """
+    from .edition import EDITION_DIR, MANIFEST, results_markdown
+
+    manifest = Path(edition or EDITION_DIR) / MANIFEST
     text = readme.read_text(encoding="utf-8")
     filled = []
     for profile in PROFILES:
         md_path = report_paths(profile, directory)[1]
         start, end = f"<!-- results:{profile}:start -->", f"<!-- results:{profile}:end -->"
-        if not md_path.is_file() or start not in text or end not in text:
+        if profile == "full" and manifest.is_file():
+            block = results_markdown(json.loads(manifest.read_text(encoding="utf-8")))
+        elif md_path.is_file():
+            block = md_path.read_text(encoding="utf-8")
+        else:
+            continue
+        if start not in text or end not in text:
             continue
         head, rest = text.split(start, 1)
         _, tail = rest.split(end, 1)
-        text = f"{head}{start}\n{md_path.read_text(encoding='utf-8').strip()}\n{end}{tail}"
+        text = f"{head}{start}\n{block.strip()}\n{end}{tail}"
         filled.append(profile)
     write_atomically(readme, text)
     return filled

@@ -4,8 +4,10 @@ A check is a comparison of arithmetic over recorded metric names and numbers, fo
 ``phase2_val_accuracy >= 0.9`` or ``fixed_accuracy > broken_accuracy + 0.05``.  Each check carries
 the value measured when it was set (``measured``), so a reader sees the margin.
 
-Time is a budget, not a test.  ``measured_s`` is the notebook's wall time on the course's 2-core
-machine; the harness reports a run's time beside its budget, twice that (a machine half as fast),
+Time is a budget, not a test.  A notebook's measured time is its wall time on the course's 2-core
+machine, stated once: for ``full``, the run the edition holds (``edition/edition.json``, written by
+``python -m course_utils edition build``); for the smaller profiles, ``measured_s`` in the section
+(ci runs are not committed).  The harness reports a run's time beside its budget, twice that (a machine half as fast),
 and flags a run over budget without failing it.  Only a cell that runs longer than
 :data:`HUNG_FACTOR` times the whole notebook's measured time (at least :data:`MIN_CELL_LIMIT_S`)
 is stopped, as hung.
@@ -17,6 +19,9 @@ File layout (``tests/thresholds.toml``)::
     checks = [
       { expr = "pets_top1_species_accuracy >= 0.75", measured = "0.867 on 2026-11-23 (ci, 24 s)" },
     ]
+
+    ["notebooks/00_setup".full]   # no measured_s: the edition's run of the notebook says how long it took
+    checks = [ ... ]
 
 A notebook that runs at other sizes in a profile says so in its own ``setup(overrides=...)`` call:
 the harness injects ``PROFILE`` and nothing else.
@@ -151,13 +156,34 @@ class NotebookThresholds:
         return max(MIN_CELL_LIMIT_S, HUNG_FACTOR * self.measured_s)
 
 
-class Thresholds:
-    """The parsed thresholds file."""
+#: The profile whose measured times come from the edition's runs, not from the thresholds file.
+EDITION_PROFILE = "full"
 
-    def __init__(self, data: Mapping[str, Any]):
+
+def edition_times(manifest: Path) -> dict[str, float]:
+    """The wall time of each notebook's run in the edition manifest, by notebook key ({} without an edition)."""
+    import json
+
+    try:
+        entries = json.loads(Path(manifest).read_text(encoding="utf-8"))["notebooks"]
+    except FileNotFoundError:
+        return {}
+    except (ValueError, KeyError, TypeError) as error:
+        raise ThresholdError(
+            f"{manifest} is damaged ({error}): restore it from git (git checkout -- {manifest}) "
+            "or rebuild it with python -m course_utils edition build"
+        ) from None
+    return {entry["notebook"].removesuffix(".ipynb"): float(entry["seconds"]) for entry in entries}
+
+
+class Thresholds:
+    """The parsed thresholds file, with the full profile's measured times from the edition."""
+
+    def __init__(self, data: Mapping[str, Any], full_times: Mapping[str, float] | None = None):
         from ..profiles import PROFILES
 
         self._data = data
+        self._full_times = dict(full_times or {})
         for key in data:  # validate everything up front: a typo fails at once, not at the end
             for profile, section in data[key].items():
                 if profile not in PROFILES or not isinstance(section, Mapping):
@@ -174,13 +200,34 @@ class Thresholds:
                     )
                 if not isinstance(section.get("measured_s", UNMEASURED_S), (int, float)):
                     raise ThresholdError(f'["{key}".{profile}] measured_s: a number of seconds')
+                if profile == EDITION_PROFILE and "measured_s" in section:
+                    raise ThresholdError(
+                        f"[\"{key}\".{profile}] measured_s: a full run's time is the edition's (edition/edition.json), "
+                        "stated once; remove this line (python -m course_utils edition build records it)"
+                    )
                 for check in self._checks(section, key, profile):
                     check.names()
 
     @classmethod
-    def load(cls, path: str | Path) -> Thresholds:
-        with open(path, "rb") as handle:
-            return cls(tomllib.load(handle))
+    def load(cls, path: str | Path, edition_manifest: str | Path | None = None) -> Thresholds:
+        """The thresholds file at ``path``; full times from ``edition_manifest`` (default: the course's edition)."""
+        path = Path(path)
+        manifest = (
+            Path(edition_manifest) if edition_manifest else path.resolve().parents[1] / "edition" / "edition.json"
+        )
+        try:
+            with open(path, "rb") as handle:
+                data = tomllib.load(handle)
+        except tomllib.TOMLDecodeError as error:
+            raise ThresholdError(f"{path} is not valid TOML ({error}): fix that line") from None
+        try:
+            return cls(data, edition_times(manifest))
+        except ThresholdError as error:
+            raise ThresholdError(f"{path}: {error}") from None
+
+    def with_full_times(self, full_times: Mapping[str, float]) -> Thresholds:
+        """The same checks with other full-profile times (an edition being built)."""
+        return Thresholds(self._data, full_times)
 
     @staticmethod
     def _checks(section: Mapping[str, Any], key: str, profile: str) -> tuple[Check, ...]:
@@ -194,12 +241,15 @@ class Thresholds:
         if key not in self._data or profile not in self._data[key]:
             return None
         section = self._data[key][profile]
+        measured = self.measured_s(key, profile)
         return NotebookThresholds(
-            key, float(section.get("measured_s", UNMEASURED_S)), self._checks(section, key, profile)
+            key, UNMEASURED_S if measured is None else measured, self._checks(section, key, profile)
         )
 
     def measured_s(self, key: str, profile: str) -> float | None:
         """The wall time measured for notebook ``key`` in ``profile``, or None if it was never timed."""
+        if profile == EDITION_PROFILE:
+            return self._full_times.get(key)
         seconds = self._data.get(key, {}).get(profile, {}).get("measured_s")
         return None if seconds is None else float(seconds)
 

@@ -1,9 +1,11 @@
-"""How long each notebook takes, written at its top from the measured times in ``tests/thresholds.toml``.
+"""How long each notebook takes, written at its top from its measured times.
 
-``measured_s`` of each profile is the notebook's wall time in a run report (``build/last_run.*``)
-on the course's 2-core machine; :func:`update_timings` turns it into one line in the notebook's first
-Markdown cell, between two HTML comments, so a learner knows before running what a run costs, and
-the line is regenerated (never hand-edited) when a time is re-measured.  Exercises get the line of
+A notebook's time in ``full`` is its run in the edition (``edition/edition.json``); in the smaller
+profiles, ``measured_s`` in ``tests/thresholds.toml`` (ci runs are not committed): both are wall
+times on the course's 2-core machine, each stated once and read through :class:`Thresholds`.
+:func:`update_timings` turns them into one line in the notebook's first Markdown cell, between two
+HTML comments, so a learner knows before running what a run costs, and the line is regenerated
+(never hand-edited) when a time is re-measured (``edition build`` does it for the full times).  Exercises get the line of
 their solution when they are generated.
 """
 
