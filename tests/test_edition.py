@@ -205,3 +205,16 @@ def test_the_committed_edition_holds_every_lesson_and_solution_as_they_are_now()
     assert not problems, "\n".join(problems)
     manifest = json.loads((EDITION_DIR / MANIFEST).read_text())
     assert len(manifest["dates"]) >= 1 and manifest["versions"], "the edition records when and with what it ran"
+
+
+def test_a_damaged_manifest_is_named_with_the_fix_not_a_traceback(tmp_path):
+    from course_utils.tooling.thresholds import ThresholdError, Thresholds
+
+    root = _course(tmp_path)
+    build_edition(_report(root, NAMES), root / "edition", root)
+    (root / "edition" / MANIFEST).write_text('{"notebooks": [')
+    assert "is damaged" in check_edition(root / "edition", root)[0]
+    with pytest.raises(EditionError, match="damaged.*git checkout"):
+        build_edition(root / "build" / "last_run.full.json", root / "edition", root)
+    with pytest.raises(ThresholdError, match="manifest .* is damaged.*git checkout"):
+        Thresholds.load(root / "tests" / "thresholds.toml", root / "edition" / MANIFEST)

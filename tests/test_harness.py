@@ -123,3 +123,30 @@ def test_the_report_names_the_interpreter_the_notebooks_ran_on():
     run = harness.NotebookRun("notebooks/x.ipynb", "ci", "x.ci.ipynb", 1.0, python="/envs/course/bin/python")
     meta = {"date": "2026-01-01", "profile": "ci", "machine": "x86_64", "python": "3.11.7", "total_seconds": 1.0}
     assert "Python 3.11.7 (/envs/course/bin/python)" in markdown_table(meta, [run])
+
+
+def test_a_run_stopped_with_ctrl_c_leaves_the_last_complete_copy_in_place(tmp_path, monkeypatch):
+    """papermill writes its copy as it goes; the copy a report row points at must stay the complete one."""
+    import papermill
+
+    path = _notebook(tmp_path, "99_stop", "x = 1")
+    executed = tmp_path / "out" / "notebooks" / "99_stop.ci.ipynb"
+    executed.parent.mkdir(parents=True)
+    executed.write_text("the last complete run")
+
+    def stopped(source, output, **kwargs):
+        with open(output, "w") as handle:
+            handle.write("half a run")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(papermill, "execute_notebook", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        _run(tmp_path, path, {"ci": {"measured_s": 30}})
+    assert executed.read_text() == "the last complete run"
+
+
+def test_a_run_records_where_and_with_what_it_ran(tmp_path):
+    path = _notebook(tmp_path, "99_where", "x = 1")
+    run = _run(tmp_path, path, {"ci": {"measured_s": 30}})
+    assert run.python_version == ".".join(map(str, sys.version_info[:3]))
+    assert run.versions.get("keras") and "CPU cores" in run.machine

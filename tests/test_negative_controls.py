@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nbformat
 import pytest
 
@@ -154,3 +156,35 @@ def test_save_run_round_trips(tmp_path):
     assert set(nc.load_record(record_file)["notebooks/99_lesson"]) == {"ci", "full"}
     verdict = nc.judge(path, THRESHOLDS, nc.load_record(record_file), root=tmp_path)
     assert verdict.ok
+
+
+def _other_pythons() -> list[str]:
+    """Interpreters of other Python releases on this machine (pyenv's), for the stability test."""
+    import glob
+    import sys
+
+    found = sorted(glob.glob(str(Path.home() / ".pyenv" / "versions" / "3.1[0-9]*" / "bin" / "python3")))
+    return [python for python in found if f"/{sys.version_info[0]}.{sys.version_info[1]}." not in python]
+
+
+def test_the_fingerprint_s_normalized_code_is_the_same_on_every_python_the_course_claims():
+    """A record made on one Python must not look stale on another (``ast.unparse`` differs between releases)."""
+    import hashlib
+    import inspect
+    import json
+    import subprocess
+
+    pythons = _other_pythons()
+    if not pythons:
+        pytest.skip("no other Python release on this machine (pyenv's 3.10-3.13 are used where present)")
+    sources = [path.read_text("utf-8") for path in sorted(nc.PACKAGE.rglob("*.py"))]
+    sources += [code for nb in course_notebooks() for code in nc.code_sources(nbformat.read(nb, as_version=4))]
+    program = "import ast, io, json, sys, tokenize, hashlib\n" + inspect.getsource(nc.normalized_code)
+    program += (
+        "\nprint(hashlib.sha256(json.dumps([normalized_code(s) for s in json.load(sys.stdin)]).encode()).hexdigest())"
+    )
+    here = hashlib.sha256(json.dumps([nc.normalized_code(s) for s in sources]).encode()).hexdigest()
+    for python in pythons:
+        done = subprocess.run([python, "-c", program], input=json.dumps(sources), capture_output=True, text=True)
+        assert done.returncode == 0, f"{python}: {done.stderr[-2000:]}"
+        assert done.stdout.strip() == here, f"{python} normalizes the course's code differently"

@@ -10,7 +10,10 @@ from pathlib import Path
 
 from ..assets.manifest import AssetError
 from ..profiles import PROFILES
+from .edition import EditionError
 from .paths import CourseNotFound
+from .reports import ReportError
+from .thresholds import ThresholdError
 
 DESCRIPTION = "Tools of the course 'Transfer Learning & Fine-Tuning with Keras'."
 
@@ -97,14 +100,18 @@ def _run(args: argparse.Namespace) -> int:
 
 def _negative_control(args: argparse.Namespace) -> int:
     from .harness import execute
-    from .negative_controls import PARAMETERS, claims, judge_all, save_run
+    from .negative_controls import PARAMETERS, PROFILE, claims, judge, judge_all, load_record, save_run
     from .paths import THRESHOLDS_FILE, course_notebooks, notebook_key, require_root
     from .thresholds import Thresholds
 
     require_root()
     thresholds = Thresholds.load(THRESHOLDS_FILE)
     notebooks = []
-    for notebook in [Path(n) for n in args.notebooks] or course_notebooks():
+    candidates = [Path(n) for n in args.notebooks] or course_notebooks()
+    if args.profile != PROFILE and not args.notebooks:  # only where the ci run leaves a claim unmeasured
+        record = load_record()
+        candidates = [nb for nb in candidates if judge(nb, thresholds, record, profile=args.profile).missing]
+    for notebook in candidates:
         if claims(thresholds, notebook_key(notebook), args.profile):  # a bogus path fails here, before anything runs
             notebooks.append(notebook)
         elif args.notebooks:
@@ -176,13 +183,16 @@ def _timings(args: argparse.Namespace) -> int:
         print("Run 'python -m course_utils timings' to rewrite these run-time lines.", file=sys.stderr)
         return 1
     if not stale:
-        print("Every notebook's run-time line matches tests/thresholds.toml.")
+        print("Every notebook's run-time line matches its measured times (the edition and tests/thresholds.toml).")
     return 0
 
 
 def _edition(args: argparse.Namespace) -> int:
     from .edition import EditionError, build_edition, check_edition, edition_bytes
+    from .exercise_builder import build_all
     from .paths import ROOT, require_root
+    from .reports import update_readme
+    from .timings import update_timings
 
     require_root()
     if args.action == "build":
@@ -192,6 +202,13 @@ def _edition(args: argparse.Namespace) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 2
         print(f"Edition written: {manifest.parent.relative_to(ROOT)}/ (see its README.md)")
+        # What is generated from the edition follows it: the run-time lines, the exercises that carry
+        # their solution's line, and the README's full results.
+        for path in update_timings(write=True):
+            print(f"run-time line updated: {path.relative_to(ROOT)}")
+        build_all()
+        update_readme(ROOT / "README.md")
+        print("Exercises regenerated and the README's measured results refreshed: review and commit them.")
     problems = check_edition()
     for problem in problems:
         print(f"PROBLEM {problem}", file=sys.stderr)
@@ -288,7 +305,11 @@ def build_parser() -> argparse.ArgumentParser:
     exercises.add_argument("action", choices=["build"])
     exercises.set_defaults(func=_exercises)
 
-    timings = _command(sub, "timings", help="write each notebook's measured run time at its top")
+    timings = _command(
+        sub,
+        "timings",
+        help="write each notebook's measured run time at its top (full: the edition; ci: tests/thresholds.toml)",
+    )
     timings.add_argument("--check", action="store_true", help="only report notebooks whose line is stale")
     timings.set_defaults(func=_timings)
 
@@ -313,6 +334,6 @@ def main(argv: list[str] | None = None) -> int:
         build_parser().error("assets fetch needs --to DIR")
     try:
         return args.func(args)
-    except (AssetError, CourseNotFound) as error:
+    except (AssetError, CourseNotFound, ThresholdError, ReportError, EditionError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -29,7 +29,7 @@ from .figures import missing_figures
 from .notebook_cells import INJECTED, code_sources, first_markdown_index
 from .paths import REPORT_DIR, ROOT, THRESHOLDS_FILE, course_notebooks, notebook_key
 from .thresholds import Thresholds
-from .timings import duration_text, timing_line, update_timings, with_timing
+from .timings import duration_text, timing_line, with_timing
 
 EDITION_DIR = ROOT / "edition"
 MANIFEST = "edition.json"
@@ -54,7 +54,20 @@ def code_digest(notebook: str | Path) -> str:
     return digest.hexdigest()
 
 
+def read_manifest(path: Path) -> dict[str, Any]:
+    """The edition's manifest; :class:`EditionError` naming the file and the fix when it is damaged."""
+    try:
+        manifest = json.loads(Path(path).read_text(encoding="utf-8"))
+        manifest["notebooks"][0]["notebook"]  # noqa: B018 - the shape every reader relies on
+        return manifest
+    except (ValueError, KeyError, IndexError, TypeError) as error:
+        raise EditionError(
+            f"The edition's manifest {path} is damaged ({error}): restore it with git checkout -- {path}"
+        ) from None
+
+
 def _banner(name: str, run: Mapping[str, Any], meta: Mapping[str, Any]) -> str:
+    meta = {**meta, **_provenance(run, meta)}
     versions = meta.get("versions", {})
     made_with = ", ".join(
         f"{label} {versions[package]}"
@@ -118,12 +131,18 @@ def _fresh_runs(report: Path, root: Path) -> tuple[dict[str, Any], dict[str, dic
     return data, runs, failed
 
 
+def _provenance(run: Mapping[str, Any], meta: Mapping[str, Any]) -> dict[str, Any]:
+    """Where and with what ``run`` ran: its own record, else (reports older than it) the report's."""
+    own = {"machine": run.get("machine"), "python": run.get("python_version"), "versions": run.get("versions")}
+    return {field: own[field] or meta.get(field) for field in PROVENANCE if own[field] or field in meta}
+
+
 def _kept_copies(dest: Path, root: Path) -> dict[str, tuple[dict[str, Any], nbformat.NotebookNode]]:
     """The committed edition's entries and copies whose code still matches the notebook in the course."""
     manifest_path = dest / MANIFEST
     if not manifest_path.is_file():
         return {}
-    manifest = json.loads(manifest_path.read_text())
+    manifest = read_manifest(manifest_path)
     kept = {}
     for entry in manifest["notebooks"]:
         name, copy = entry["notebook"], dest / entry["notebook"]
@@ -144,7 +163,10 @@ def _judged(thresholds: Thresholds, name: str, run: Mapping[str, Any], root: Pat
         )
     verdicts = [check.evaluate(run["metrics"]) for check in section.checks]
     if failed := [text for ok, text in verdicts if not ok]:
-        raise EditionError(f"{name}'s full run fails its checks: {'; '.join(failed)}")
+        raise EditionError(
+            f"{name}'s full run fails its checks: {'; '.join(failed)}. Run it again "
+            f"(python -m course_utils run --profile full {name}) or correct the check, then build again."
+        )
     return [text for _, text in verdicts]
 
 
@@ -196,7 +218,7 @@ def build_edition(
                 "commit": run.get("commit", ""),
                 "seconds": round(run["seconds"], 1),
                 "metrics": run["metrics"],
-                **{field: meta[field] for field in PROVENANCE if field in meta},
+                **_provenance(run, meta),
             }
         else:
             entry, nb = kept[name]
@@ -226,8 +248,6 @@ def build_edition(
     }
     (dest / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
     (dest / "README.md").write_text(edition_readme(manifest))
-    if dest.resolve() == (root / EDITION_DIR.relative_to(ROOT)).resolve():
-        update_timings(write=True, root=root)  # the notebooks' run-time lines follow the edition's times
     return dest / MANIFEST
 
 
@@ -303,7 +323,10 @@ def check_edition(dest: Path = EDITION_DIR, root: Path = ROOT) -> list[str]:
     manifest_path = dest / MANIFEST
     if not manifest_path.is_file():
         return [f"No edition at {dest}: run the full profile, then python -m course_utils edition build."]
-    manifest = json.loads(manifest_path.read_text())
+    try:
+        manifest = read_manifest(manifest_path)
+    except EditionError as error:
+        return [str(error)]
     listed = {entry["notebook"]: entry for entry in manifest["notebooks"]}
     problems = []
     for path in course_notebooks(root):

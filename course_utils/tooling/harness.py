@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import json
+import platform
 import shutil
 import sys
 import tempfile
@@ -27,6 +28,7 @@ from ..recording import read_metrics
 from .figures import inline_backend, missing_figures
 from .output_contracts import compare_marked_outputs
 from .paths import OUT_DIR, ROOT, THRESHOLDS_FILE, notebook_key
+from .provenance import machine_description, package_versions
 from .thresholds import Thresholds
 
 KERNEL = "python3"  # the kernel name the notebooks carry; the harness resolves it to its own interpreter
@@ -50,6 +52,10 @@ class NotebookRun:
     checked: bool = True  # False: the thresholds file has no section for this notebook in this profile
     commit: str = ""  # the course's commit the run executed (tooling/provenance.py); "" if unknown
     python: str = ""  # the interpreter the kernel ran on (the harness's own); "" in reports older than the field
+    # Where and with what it ran, per run: a report merges runs made on other days, machines or versions.
+    python_version: str = ""
+    machine: str = ""
+    versions: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -110,15 +116,25 @@ def execute(
     metrics_path.unlink(missing_ok=True)
 
     run = NotebookRun(
-        notebook=key + ".ipynb", profile=profile, executed=str(executed), seconds=0.0, python=sys.executable
+        notebook=key + ".ipynb",
+        profile=profile,
+        executed=str(executed),
+        seconds=0.0,
+        python=sys.executable,
+        python_version=platform.python_version(),
+        machine=machine_description(),
+        versions=package_versions(),
     )
+    # papermill writes its copy as it goes: a run stopped with Ctrl-C must not leave a half-run copy
+    # where the last complete one was (a report row still points at it).
+    partial = executed.with_name(executed.name.removesuffix(".ipynb") + ".partial.ipynb")
     started = time.perf_counter()
     try:
         # figures kept in the executed copy, whatever MPLBACKEND the caller set
         with inline_backend(), own_interpreter_kernel() as kernel_manager_class:
             papermill.execute_notebook(
                 str(notebook),
-                str(executed),
+                str(partial),
                 kernel_name=KERNEL,
                 kernel_manager_class=kernel_manager_class,  # passed on to nbclient
                 cwd=str(workdir),
@@ -129,6 +145,8 @@ def execute(
             )
     except Exception as error:  # papermill raises PapermillExecutionError with the cell's traceback
         run.error = _short_error(error)
+    if partial.exists():  # finished, or failed in a cell: the copy shows how far it got (KeyboardInterrupt skips this)
+        partial.replace(executed)
     run.seconds = time.perf_counter() - started
     run.metrics = read_metrics(metrics_path)
     if run.error is None:

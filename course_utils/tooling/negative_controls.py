@@ -26,7 +26,9 @@ import ast
 import datetime
 import hashlib
 import importlib.metadata
+import io
 import json
+import tokenize
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +38,7 @@ import nbformat
 
 from .notebook_cells import code_sources
 from .paths import ROOT, THRESHOLDS_FILE, notebook_key
+from .reports import write_atomically
 from .thresholds import Check, Outcome, Thresholds
 
 #: Where the random-weights runs are recorded.
@@ -49,27 +52,49 @@ PARAMETERS = {"WEIGHTS": None}
 #: harness and the other tools in ``tooling/`` run the notebook but compute none of its metrics.
 PACKAGE = Path(__file__).resolve().parents[1]
 MEASURING_MODULES = ("*.py", "assets/*.py")
+#: Modules there that no notebook runs: the command line's entry point, the machine check, the mirror's builder.
+NOT_MEASURING = ("__main__.py", "assets/doctor.py", "assets/fetch.py")
 #: The releases whose behaviour the metrics depend on (major.minor: a patch release keeps the record).
 FRAMEWORKS = ("tensorflow", "keras")
 
 
 def normalized_code(source: str) -> str:
-    """``source`` as Python sees it: comments, docstrings and layout left out (as written if it does not parse)."""
+    """``source`` without its comments, docstrings, blank lines and trailing spaces (as written if it does not parse).
+
+    The text itself is kept, not re-printed from the syntax tree: ``ast.unparse`` writes some f-strings
+    differently from one Python release to the next, which would make a record look stale on another Python.
+    """
     try:
         tree = ast.parse(source)
-    except SyntaxError:  # an IPython magic, say: kept verbatim
+        comments = [
+            (*token.start, *token.end)
+            for token in tokenize.generate_tokens(io.StringIO(source).readline)
+            if token.type == tokenize.COMMENT
+        ]
+    except (SyntaxError, tokenize.TokenError):  # an IPython magic, say: kept verbatim
         return source
-    for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        if (
-            isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-            and body
-            and isinstance(body[0], ast.Expr)
-            and isinstance(body[0].value, ast.Constant)
-            and isinstance(body[0].value.value, str)
-        ):
-            node.body = body[1:] or [ast.Pass()]
-    return ast.unparse(tree)
+    lines = source.splitlines()
+
+    def column(line: int, byte_offset: int) -> int:  # the syntax tree counts UTF-8 bytes, tokenize characters
+        return len(lines[line - 1].encode("utf-8")[:byte_offset].decode("utf-8", "ignore"))
+
+    docstrings = [
+        (
+            first.lineno,
+            column(first.lineno, first.col_offset),
+            first.end_lineno,
+            column(first.end_lineno, first.end_col_offset),
+        )
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        and node.body
+        and isinstance(first := node.body[0], ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    ]
+    for start_line, start_col, end_line, end_col in sorted(comments + docstrings, reverse=True):
+        lines[start_line - 1 : end_line] = [lines[start_line - 1][:start_col] + lines[end_line - 1][end_col:]]
+    return "\n".join(line.rstrip() for line in lines if line.strip())
 
 
 def fingerprint(notebook: Path, package: Path = PACKAGE) -> str:
@@ -83,6 +108,8 @@ def fingerprint(notebook: Path, package: Path = PACKAGE) -> str:
     modules = sorted({path for pattern in MEASURING_MODULES for path in package.glob(pattern)})
     for module in modules:
         name = module.relative_to(package).as_posix()
+        if name in NOT_MEASURING:
+            continue
         digest.update(name.encode("utf-8") + b"\x00" + normalized_code(module.read_text("utf-8")).encode() + b"\x00")
     return digest.hexdigest()[:16]
 
@@ -125,9 +152,7 @@ def save_run(
         "metrics": {name: round(float(value), 6) for name, value in sorted(metrics.items())},
     }
     record[key] = dict(sorted(record[key].items()))
-    temporary = path.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(dict(sorted(record.items())), indent=1) + "\n", encoding="utf-8")
-    temporary.replace(path)
+    write_atomically(path, json.dumps(dict(sorted(record.items())), indent=1) + "\n")
 
 
 @dataclass(frozen=True)
@@ -219,7 +244,8 @@ def judge(
     verdict = control_verdict(key, checks, entry.get("metrics", {}), profile)
     if verdict.missing and run_profile != profile:
         hint = f"; run `python -m course_utils negative-control --profile {profile} {relative}`"
-        return Verdict(key, tuple(p + hint for p in verdict.problems), verdict.defeated, verdict.missing)
+        problems = tuple(p + hint if "did not measure" in p else p for p in verdict.problems)
+        return Verdict(key, problems, verdict.defeated, verdict.missing)
     return verdict
 
 

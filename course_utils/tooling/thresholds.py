@@ -170,8 +170,8 @@ def edition_times(manifest: Path) -> dict[str, float]:
         return {}
     except (ValueError, KeyError, TypeError) as error:
         raise ThresholdError(
-            f"{manifest} is damaged ({error}): restore it from git (git checkout -- {manifest}) "
-            "or rebuild it with python -m course_utils edition build"
+            f"The edition's manifest {manifest} is damaged ({error}): the full profile's times are read from it; "
+            f"restore it with git checkout -- {manifest}"
         ) from None
     return {entry["notebook"].removesuffix(".ipynb"): float(entry["seconds"]) for entry in entries}
 
@@ -220,8 +220,9 @@ class Thresholds:
                 data = tomllib.load(handle)
         except tomllib.TOMLDecodeError as error:
             raise ThresholdError(f"{path} is not valid TOML ({error}): fix that line") from None
+        times = edition_times(manifest)
         try:
-            return cls(data, edition_times(manifest))
+            return cls(data, times)
         except ThresholdError as error:
             raise ThresholdError(f"{path}: {error}") from None
 
