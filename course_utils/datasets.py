@@ -70,8 +70,9 @@ def image_dataset(
         more = f"\n  ... and {len(broken) - 10} more" if len(broken) > 10 else ""
         raise ValueError(
             f"{len(broken)} image file(s) under {directory} cannot be read, and training would stop at the "
-            f"first one with a message that names no file:\n{listed}{more}\nDelete or replace them (or extract "
-            "the dataset again), then re-run this cell."
+            f"first one with a message that names no file:\n{listed}{more}\nDelete or replace them, then re-run "
+            "this cell. (For a course dataset, re-running its get_file(...) cell extracts the archive again when a "
+            "file is missing or cut short.)"
         )
     dataset = keras.utils.image_dataset_from_directory(
         directory,

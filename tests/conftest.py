@@ -1,4 +1,4 @@
-"""Shared fixtures: no network outside 127.0.0.1 in unit tests, and the harness's timing summary."""
+"""Shared fixtures: no network beyond 127.0.0.1, no course guard left behind, the harness's timing summary."""
 
 from __future__ import annotations
 
@@ -57,6 +57,18 @@ def no_network(request, monkeypatch):
     yield
     if attempts:
         pytest.fail("unit tests must not use the network; this test tried to " + "; ".join(attempts))
+
+
+@pytest.fixture(autouse=True)
+def no_course_guard_left_behind():
+    """Take away every guard a test (or a ``setup()`` it ran) put in front of Keras or TFDS, after the test.
+
+    Later tests then meet the libraries as they are, whatever order the tests run in.
+    """
+    yield
+    from course_utils.assets import patching
+
+    patching.remove_all()
 
 
 def pytest_configure(config):

@@ -37,3 +37,17 @@ def make_mirror(
         )
     (root / "manifest.json").write_text(json.dumps({"description": "test mirror", "files": entries}))
     return root
+
+
+def read_only(monkeypatch, home: Path) -> None:
+    """Make ``home`` look like a read-only mount, as ``os.access`` reports it (root may write anywhere else)."""
+    import os
+
+    real = os.access
+
+    def access(path, mode, *args, **kwargs):
+        if mode & os.W_OK and Path(path).resolve() == Path(home).resolve():
+            return False
+        return real(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)

@@ -36,9 +36,7 @@ def _tgz(path, members=MEMBERS):
 
 @pytest.fixture
 def guard():
-    extraction.install_extraction_guard()
-    yield
-    extraction.remove_extraction_guard()
+    extraction.install_extraction_guard()  # tests/conftest.py removes every course guard afterwards
 
 
 def _get(home, name):
@@ -96,8 +94,6 @@ def test_a_folder_keras_extracted_before_is_adopted_not_rewritten(guard, tmp_pat
 
 
 def test_an_interrupted_extraction_leaves_the_complete_folder(guard, tmp_path, monkeypatch):
-    from keras.src.utils import file_utils
-
     home = tmp_path / "keras_home"
     archive = _placed(home, "small.tgz")
     _get(home, "small.tgz")
@@ -105,11 +101,11 @@ def test_an_interrupted_extraction_leaves_the_complete_folder(guard, tmp_path, m
     before = sorted(p.name for p in folder.rglob("*"))
     _tgz(archive, {**MEMBERS, "data/extra.txt": b"new"})  # a newer archive: extracted again
 
-    def stopped(archive, path="."):
+    def stopped(self, path=".", *args, **kwargs):
         Path(path, "data").mkdir(parents=True, exist_ok=True)  # a few files in, then
         raise KeyboardInterrupt  # Jupyter's stop button, mid-extraction
 
-    monkeypatch.setattr(file_utils, "extract_open_archive", stopped)
+    monkeypatch.setattr(tarfile.TarFile, "extractall", stopped)  # what every Keras 3 (3.8 too) extracts with
     with pytest.raises(KeyboardInterrupt):
         _get(home, "small.tgz")
     assert sorted(p.name for p in folder.rglob("*")) == before
@@ -164,3 +160,46 @@ def test_installing_the_extraction_guard_twice_wraps_once():
     assert file_utils.extract_archive.__wrapped__ is original
     extraction.remove_extraction_guard()
     assert file_utils.extract_archive is original
+
+
+def test_get_file_again_repairs_a_damaged_folder(guard, tmp_path):
+    home = tmp_path / "keras_home"
+    _placed(home, "small.zip")
+    folder = Path(_get(home, "small.zip"))
+    lost, cut = folder / "data/class_0/000.txt", folder / "data/class_1/001.txt"
+    lost.unlink()
+    cut.write_bytes(cut.read_bytes()[:5])  # a file cut short (an interrupted copy, a full disk)
+    assert not extraction.is_complete(folder, home / "datasets" / "small.zip")
+    _get(home, "small.zip")
+    assert lost.read_bytes() == MEMBERS["data/class_0/000.txt"]
+    assert cut.read_bytes() == MEMBERS["data/class_1/001.txt"]
+
+
+def test_a_marker_without_the_file_list_is_checked_against_the_archive(guard, tmp_path):
+    """A folder marked by an earlier course version is checked file by file once, then marked anew."""
+    import json
+
+    home = tmp_path / "keras_home"
+    archive = _placed(home, "small.zip")
+    folder = Path(_get(home, "small.zip"))
+    marker = extraction.marker_path(folder)
+    old = json.loads(marker.read_text())
+    old.pop("files")
+    marker.write_text(json.dumps(old))
+    assert not extraction.is_complete(folder, archive)
+    before = _fingerprint(folder)
+    _get(home, "small.zip")
+    assert _fingerprint(folder) == before and extraction.is_complete(folder, archive)
+
+
+def test_checking_a_folder_of_3000_files_is_fast(tmp_path):
+    members = {f"photos/class_{i % 5}/{i:04}.jpg": b"x" * (i % 97) for i in range(3000)}
+    archive = _zip(tmp_path / "big.zip", members)
+    folder = tmp_path / "big_extracted"
+    with zipfile.ZipFile(archive) as opened:
+        opened.extractall(folder)
+    extraction.extract_once(archive, folder, extract=lambda *args: pytest.fail("extracted again"))  # adopted
+    started = time.perf_counter()
+    assert extraction.is_complete(folder, archive)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 0.5, f"checking 3,000 files took {elapsed:.3f} s"

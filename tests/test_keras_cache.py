@@ -9,10 +9,9 @@ import os
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import pytest
-from mirrors import make_mirror
+from mirrors import make_mirror, read_only
 
 from course_utils.assets import keras_cache
 from course_utils.assets.keras_cache import (
@@ -236,18 +235,6 @@ def test_a_manifest_path_leading_outside_is_refused_before_anything_is_written(m
     assert not (tmp_path / "home").exists()
 
 
-def _read_only(monkeypatch, home):
-    """Make ``home`` look like a read-only mount, as ``os.access`` reports it (root may write anywhere else)."""
-    real = os.access
-
-    def access(path, mode, *args, **kwargs):
-        if mode & os.W_OK and Path(path).resolve() == home.resolve():
-            return False
-        return real(path, mode, *args, **kwargs)
-
-    monkeypatch.setattr(os, "access", access)
-
-
 def _keras_home_setting(monkeypatch, value):
     """``KERAS_HOME=value``, also for a Keras imported earlier (Keras reads the variable once, on import)."""
     monkeypatch.setenv("KERAS_HOME", str(value))
@@ -399,7 +386,7 @@ def test_a_read_only_keras_home_is_used_for_what_it_holds(mirror, tmp_path, monk
     shared = tmp_path / "instructor_cache"
     install_mirror(mirror, shared)  # filled by the instructor, then mounted read-only
     _keras_home_setting(monkeypatch, shared)
-    _read_only(monkeypatch, shared)
+    read_only(monkeypatch, shared)
     assert keras_cache.keras_home() == shared  # not a fallback in /tmp shared by every account
     report = install_mirror(mirror)
     assert not report.failed and len(report.up_to_date) == 4
@@ -411,7 +398,7 @@ def test_a_read_only_keras_home_missing_files_says_so_and_how_to_fix(tmp_path, m
     shared.mkdir()
     mirror = make_mirror(tmp_path / "mirror")
     _keras_home_setting(monkeypatch, shared)
-    _read_only(monkeypatch, shared)
+    read_only(monkeypatch, shared)
     report = install_mirror(mirror)
     assert set(report.failed) == {"keras/models/weights_224_no_top.h5", "keras/datasets/data.zip"}
     text = report.summary()
@@ -425,7 +412,7 @@ def test_doctor_says_a_read_only_keras_home_is_read_only(mirror, tmp_path, monke
     shared = tmp_path / "instructor_cache"
     install_mirror(mirror, shared)
     _keras_home_setting(monkeypatch, shared)
-    _read_only(monkeypatch, shared)
+    read_only(monkeypatch, shared)
     monkeypatch.delenv("COURSE_ASSETS", raising=False)
     monkeypatch.setattr("course_utils.assets.download_guard.can_reach", lambda url, timeout=0: False)
     (line,) = [finding for finding in doctor.asset_findings() if finding.topic == "keras cache"]

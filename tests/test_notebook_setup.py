@@ -95,19 +95,14 @@ def test_tensorflow_retracing_hints_are_dropped_and_other_warnings_kept(caplog):
 
 def test_setup_guards_extraction_and_a_read_only_cache(home):
     import keras
+    from keras.src.datasets import fashion_mnist
     from keras.src.utils import file_utils
 
-    from course_utils.assets.extraction import remove_extraction_guard
-    from course_utils.assets.read_only_cache import remove_read_only_guard
-
-    try:
-        course_utils.setup("smoke", quiet=True)
-        assert getattr(file_utils.extract_archive, "__course_guard__", False)
-        assert getattr(keras.utils.get_file, "__course_guard__", False)
-        assert getattr(file_utils.get_file, "__course_guard__", False)
-    finally:
-        remove_extraction_guard()
-        remove_read_only_guard()
+    course_utils.setup("smoke", quiet=True)  # tests/conftest.py removes the guards afterwards
+    assert getattr(file_utils.extract_archive, "__course_guard__", False)
+    assert getattr(keras.utils.get_file, "__course_guard__", False)
+    assert getattr(file_utils.get_file, "__course_guard__", False)
+    assert getattr(fashion_mnist.get_file, "__course_guard__", False)  # imported under its own name
 
 
 def test_setup_makes_relative_data_folders_absolute_where_they_were_set(home, tmp_path, monkeypatch):

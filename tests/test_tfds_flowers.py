@@ -22,13 +22,6 @@ from course_utils.assets.locks import holding
 CLASSES = ("daisy", "dandelion", "roses", "sunflowers", "tulips")
 
 
-@pytest.fixture(autouse=True)
-def no_guard_left_behind():
-    """Each test here may put the offline guard in front of TFDS's downloads: none stays for later tests."""
-    yield
-    remove_tfds_download_guard()
-
-
 def _tiny_archive(path, per_class: int = 2):
     import keras
 
@@ -100,25 +93,38 @@ def test_the_offline_guard_is_removed_again():
     assert not getattr(download_manager.DownloadManager.download, "__course_guard__", False)
 
 
-def test_course_seeding_would_give_every_process_the_same_tfds_temporary_name():
+def _temporary_names_after_seeding(seed: int = 1337) -> list[str]:
+    """The temporary folder names TFDS draws in two course processes (``setup()`` seeds ``random`` alike)."""
     from tensorflow_datasets.core.utils import file_utils
 
     names = []
-    for _ in range(2):  # two course processes: setup() seeds Python's random with the same seed
-        random.seed(1337)
-        names.append(file_utils._get_incomplete_dir("/data/tf_flowers/3.0.1"))
-    assert names[0] == names[1]  # TFDS's mechanism: what made the second preparation crash
-    drawn = []
     for _ in range(2):
-        random.seed(1337)
-        with tfds_flowers.unseeded_temporary_names():
-            drawn.append(file_utils._get_incomplete_dir("/data/tf_flowers/3.0.1"))
-    assert drawn[0] != drawn[1]
+        random.seed(seed)
+        names.append(file_utils._get_incomplete_dir("/data/tf_flowers/3.0.1"))
+    return names
+
+
+def test_course_seeding_would_give_every_process_the_same_tfds_temporary_name(monkeypatch):
+    from tensorflow_datasets.core.utils import file_utils
+
+    monkeypatch.setattr(file_utils, "random", random)  # TFDS as it comes
+    first, second = _temporary_names_after_seeding()
+    assert first == second  # TFDS's mechanism: what made the second preparation crash
+
+
+def test_tfds_temporary_names_are_unseeded_also_when_tfds_downloads_itself(tmp_path):
+    """Online without a local archive, ``prepare_tf_flowers`` returns early and the lesson's ``tfds.load`` prepares."""
+    tfds_flowers.prepare_tf_flowers(
+        data_dir=tmp_path / "tfds", archive=tmp_path / "missing.tgz", probe=lambda url: True
+    )
+    from tensorflow_datasets.core.utils import file_utils
+
+    first, second = _temporary_names_after_seeding()
+    assert first != second
     random.seed(1337)
     expected = random.random()
     random.seed(1337)
-    with tfds_flowers.unseeded_temporary_names():
-        file_utils._get_incomplete_dir("/data/tf_flowers/3.0.1")
+    file_utils._get_incomplete_dir("/data/tf_flowers/3.0.1")
     assert random.random() == expected  # the course's seeded sequence is not disturbed
 
 

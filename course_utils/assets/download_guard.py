@@ -18,6 +18,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from . import patching
 from .keras_cache import ENV_VAR
 
 PROBE_TIMEOUT_S = 3.0
@@ -95,8 +96,6 @@ def guarded(retrieve: Callable, probe: Callable[[str], bool] = can_reach) -> Cal
             raise AssetUnavailableError(unavailable_message(name, url, str(filename or name)))
         return retrieve(url, filename, *args, **kwargs)
 
-    guarded_retrieve.__course_guard__ = True  # type: ignore[attr-defined]
-    guarded_retrieve.__wrapped__ = retrieve  # type: ignore[attr-defined]
     return guarded_retrieve
 
 
@@ -113,18 +112,14 @@ def install_download_guard(probe: Callable[[str], bool] = can_reach) -> None:
             stacklevel=2,
         )
         return
-    current = file_utils.urlretrieve
-    if getattr(current, "__course_guard__", False):
-        current = current.__wrapped__
-    file_utils.urlretrieve = guarded(current, probe)
+    patching.install(file_utils, "urlretrieve", lambda retrieve: guarded(retrieve, probe))
 
 
 def remove_download_guard() -> None:
     """Undo :func:`install_download_guard`."""
     from keras.src.utils import file_utils
 
-    if getattr(file_utils.urlretrieve, "__course_guard__", False):
-        file_utils.urlretrieve = file_utils.urlretrieve.__wrapped__
+    patching.remove(file_utils, "urlretrieve")
 
 
 def tfds_unavailable_message(dataset: str, url: str, data_dir: str) -> str:
@@ -146,31 +141,25 @@ def install_tfds_download_guard(probe: Callable[[str], bool] = can_reach) -> Non
     """
     from tensorflow_datasets.core.download import download_manager
 
-    manager = download_manager.DownloadManager
-    current = manager.download
-    if getattr(current, "__course_guard__", False):
-        current = current.__wrapped__
+    def guarded_download(download: Callable) -> Callable:
+        def download_if_reachable(self, url_or_urls):
+            urls = _urls_in(url_or_urls)
+            unreachable = next((url for url in urls if not probe(url)), None)
+            if unreachable is not None:
+                dataset = getattr(self, "_dataset_name", None) or "a dataset"
+                raise AssetUnavailableError(tfds_unavailable_message(dataset, unreachable, str(self.download_dir)))
+            return download(self, url_or_urls)
 
-    def guarded_download(self, url_or_urls):
-        urls = _urls_in(url_or_urls)
-        unreachable = next((url for url in urls if not probe(url)), None)
-        if unreachable is not None:
-            dataset = getattr(self, "_dataset_name", None) or "a dataset"
-            raise AssetUnavailableError(tfds_unavailable_message(dataset, unreachable, str(self.download_dir)))
-        return current(self, url_or_urls)
+        return download_if_reachable
 
-    guarded_download.__course_guard__ = True  # type: ignore[attr-defined]
-    guarded_download.__wrapped__ = current  # type: ignore[attr-defined]
-    manager.download = guarded_download
+    patching.install(download_manager.DownloadManager, "download", guarded_download)
 
 
 def remove_tfds_download_guard() -> None:
     """Undo :func:`install_tfds_download_guard`."""
     from tensorflow_datasets.core.download import download_manager
 
-    manager = download_manager.DownloadManager
-    if getattr(manager.download, "__course_guard__", False):
-        manager.download = manager.download.__wrapped__
+    patching.remove(download_manager.DownloadManager, "download")
 
 
 def _urls_in(value) -> list[str]:

@@ -101,13 +101,19 @@ class InstallReport:
     linked: list[str] = field(default_factory=list)
     up_to_date: list[str] = field(default_factory=list)
     kept_different: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)  # mirror file -> why it was not installed
+    missing_or_damaged: dict[str, str] = field(default_factory=dict)  # mirror file -> why it was not installed
     no_space: dict[str, int] = field(default_factory=dict)  # mirror file -> its bytes, when the disk was full
     read_only: bool = False  # the cache is not writable: only checked, nothing installed
 
     @property
     def changed(self) -> int:
         return len(self.copied) + len(self.linked)
+
+    @property
+    def failed(self) -> dict[str, str]:
+        """Every mirror file that was not installed, and why: missing or damaged, or the disk was full."""
+        full = {path: f"{path}: not installed, the disk is full" for path in self.no_space}
+        return {**self.missing_or_damaged, **full}
 
     def summary(self) -> str:
         text = (
@@ -121,7 +127,7 @@ class InstallReport:
             )
         if self.read_only:
             text += f"; {self.keras_home} is not writable: using the files it holds, nothing installed"
-        damaged = {path: why for path, why in self.failed.items() if path not in self.no_space}
+        damaged = self.missing_or_damaged
         if damaged and self.read_only:
             text += f"; NOT available: {len(damaged)} file(s):\n" + "\n".join(f"  - {why}" for why in damaged.values())
         elif damaged:
@@ -250,7 +256,7 @@ def install_mirror(mirror: Path, home: Path | None = None) -> InstallReport:
     that no longer matches the mirror (a newer mirror, or damage that kept its size and time) is
     replaced.  Any other file that differs from the mirror (an official download by Keras, a file
     the learner put there) is kept, never overwritten.  A mirror file that is missing or fails its
-    checksum is reported in :attr:`InstallReport.failed` and leaves no partial copy; the other
+    checksum is reported in :attr:`InstallReport.missing_or_damaged` and leaves no partial copy; the other
     files are installed all the same — also when the disk is full (:attr:`InstallReport.no_space`).
     One install runs at a time (a lock in the cache): a second one waits, then finds the files in
     place.  Partial copies left by a killed install are removed.  A cache that is not writable is
@@ -271,14 +277,13 @@ def install_mirror(mirror: Path, home: Path | None = None) -> InstallReport:
                 try:
                     _install_entry(entry, Path(mirror), home, state, report)
                 except AssetError as error:
-                    report.failed[entry.mirror_path] = str(error)
+                    report.missing_or_damaged[entry.mirror_path] = str(error)
                 except OSError as error:
                     if error.errno not in (errno.ENOSPC, errno.EDQUOT):
                         raise
                     report.no_space[entry.mirror_path] = (
                         entry.bytes or (Path(mirror) / entry.mirror_path).stat().st_size
                     )
-                    report.failed[entry.mirror_path] = f"{entry.mirror_path}: {error.strerror} (the disk is full)"
         finally:
             state.save()
     return report
@@ -296,7 +301,7 @@ def _check_read_only(manifest: Manifest, home: Path) -> InstallReport:
             elif current is not None:
                 report.kept_different.append(rel)
             else:
-                report.failed.setdefault(entry.mirror_path, not_writable_message(home, rel))
+                report.missing_or_damaged.setdefault(entry.mirror_path, not_writable_message(home, rel))
     return report
 
 

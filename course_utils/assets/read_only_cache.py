@@ -7,6 +7,10 @@ a folder shared by every account on the machine — and downloads everything aga
 writable, a file it holds (and, for ``extract=True``, its extracted folder) is returned from it;
 a file it lacks raises :class:`AssetUnavailableError` saying so and how to fix it.  A writable
 cache goes to Keras unchanged.
+
+Keras's own datasets (``keras.datasets.mnist``, ``fashion_mnist``, ``cifar10``, ...) import
+``get_file`` under their own name, so the layer goes into every module of Keras that holds Keras's
+function, not only into ``keras.utils``.
 """
 
 from __future__ import annotations
@@ -17,12 +21,12 @@ import sys
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
+from . import patching
 from .download_guard import AssetUnavailableError
 from .keras_cache import not_writable_message, writable
-
-#: Where ``keras.utils.get_file`` is looked up: the public namespaces and the module Keras's own code calls.
-NAMESPACES = ("keras.src.utils.file_utils", "keras.src.utils", "keras.utils", "keras._tf_keras.keras.utils")
+from .locations import KERAS_HOME
 
 
 def keras_targets(fname: str | None, origin: str, cache_subdir: str, extract: bool, base: Path) -> tuple[Path, Path]:
@@ -55,35 +59,55 @@ def guarded(get_file: Callable) -> Callable:
         if not target.is_file():
             raise AssetUnavailableError(not_writable_message(base, str(target.relative_to(base))))
         if extract and not folder.is_dir():
-            raise AssetUnavailableError(
-                not_writable_message(base, f"the extracted folder {folder.relative_to(base)} of {target.name}")
-            )
+            raise AssetUnavailableError(missing_folder_message(base, folder, target))
         return str(folder if extract else target)
 
-    get_file_from_cache.__course_guard__ = True  # type: ignore[attr-defined]
-    get_file_from_cache.__wrapped__ = get_file  # type: ignore[attr-defined]
-    get_file_from_cache.__doc__ = get_file.__doc__
     return get_file_from_cache
 
 
+def missing_folder_message(home: Path, folder: Path, archive: Path) -> str:
+    """Why the extracted ``folder`` of ``archive`` (which the read-only cache ``home`` holds) is missing, and the fixes."""
+    return (
+        f"{archive.name} is in the Keras cache {home} ({KERAS_HOME}), but its extracted folder "
+        f"{folder.relative_to(home)} is not, and the cache is not writable, so it cannot be extracted there. "
+        f"Either ask whoever fills {home} to run this lesson's get_file(...) cell once with write access to it "
+        f"(that extracts the archive), or set {KERAS_HOME} to a folder you can write (for example ~/.keras) "
+        "before starting Jupyter and run this notebook again: get_file then puts the archive there (downloaded, "
+        "or installed by course_utils.setup() from COURSE_ASSETS) and extracts it."
+    )
+
+
+def _is_keras(module_name: str) -> bool:
+    """Whether ``module_name`` is Keras or a ``keras_*`` package (keras_hub, ...)."""
+    return module_name == "keras" or module_name.startswith(("keras.", "keras_"))
+
+
+def _holding_get_file(keras_own: Callable) -> list[ModuleType]:
+    """The imported Keras modules whose ``get_file`` is Keras's ``keras_own`` or a course guard of it."""
+    return [
+        module
+        for name, module in list(sys.modules.items())
+        if _is_keras(name) and patching.unwrapped(getattr(module, "__dict__", {}).get("get_file")) is keras_own
+    ]
+
+
 def install_read_only_guard() -> None:
-    """Put the read-only layer in front of ``get_file`` wherever Keras exposes it (idempotent)."""
+    """Put the read-only layer in front of ``get_file`` in every Keras module that holds it (idempotent).
+
+    Importing ``keras.src.utils.file_utils`` imports Keras whole, its datasets modules included, so
+    each module that copied ``get_file`` under its own name is imported by now and gets the layer.
+    A package imported later that copies ``get_file`` (none of the course's does) keeps Keras's own.
+    """
     from keras.src.utils import file_utils
 
-    current = file_utils.get_file
-    if getattr(current, "__course_guard__", False):
-        current = current.__wrapped__
-    installed, wrapper = file_utils.get_file, guarded(current)
-    for name in NAMESPACES:
-        module = sys.modules.get(name)
-        if module is not None and getattr(module, "get_file", None) in (current, installed):
-            module.get_file = wrapper
+    wrapper = patching.install(file_utils, "get_file", guarded)
+    for module in _holding_get_file(wrapper.__wrapped__):
+        patching.place(module, "get_file", wrapper)
 
 
 def remove_read_only_guard() -> None:
     """Undo :func:`install_read_only_guard`."""
-    for name in NAMESPACES:
-        module = sys.modules.get(name)
-        current = getattr(module, "get_file", None)
-        if getattr(current, "__course_guard__", False):
-            module.get_file = current.__wrapped__
+    from keras.src.utils import file_utils
+
+    for module in _holding_get_file(patching.unwrapped(file_utils.get_file)):
+        patching.remove(module, "get_file")

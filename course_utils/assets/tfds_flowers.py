@@ -10,9 +10,8 @@ offline, it fails within seconds with the fixes instead of retrying for minutes.
 
 from __future__ import annotations
 
-import contextlib
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from .download_guard import (
@@ -45,22 +44,18 @@ def preparation_target(data_dir: str | Path | None) -> Path:
     return Path(data_dir).expanduser().resolve() / "tf_flowers"
 
 
-@contextlib.contextmanager
-def unseeded_temporary_names() -> Iterator[None]:
-    """Let TFDS draw its temporary folder names (``incomplete.XXXXXX_3.0.1``) from the system's randomness.
+def unseed_temporary_names() -> None:
+    """Give TFDS its own unseeded generator for its temporary folder names (``incomplete.XXXXXX_3.0.1``).
 
     TFDS draws them with Python's global ``random``, which ``course_utils.setup()`` seeds: every
-    course process would draw the same name and two preparations would share (and delete) one
-    folder.  Inside this block TFDS uses an unseeded generator; the course's seeded sequence is untouched.
+    course process would draw the same name, and two preparations at once (``prepare_tf_flowers``
+    or the lesson's own ``tfds.load``) would share, and delete, one folder.  TFDS's module gets a
+    ``random.SystemRandom()`` of its own instead, once; the course's seeded sequence is untouched.
     """
     from tensorflow_datasets.core.utils import file_utils
 
-    seeded = file_utils.random
-    file_utils.random = random.SystemRandom()
-    try:
-        yield
-    finally:
-        file_utils.random = seeded
+    if not isinstance(file_utils.random, random.SystemRandom):
+        file_utils.random = random.SystemRandom()
 
 
 def prepare_tf_flowers(
@@ -80,6 +75,7 @@ def prepare_tf_flowers(
     resolve_data_dirs()  # a relative TFDS_DATA_DIR means where it was set, before TFDS reads it
     import tensorflow_datasets as tfds
 
+    unseed_temporary_names()  # for this preparation and for the lesson's tfds.load after it
     builder = tfds.builder("tf_flowers", data_dir=None if data_dir is None else str(data_dir))
     if builder.is_prepared():
         return _summary(builder, "already prepared")
@@ -120,12 +116,11 @@ def _build_from_archive(builder, archive: Path) -> None:
     tfds.disable_progress_bar()  # offline, the bars and INFO lines describe a download that never happens
     absl_logging.set_verbosity(absl_logging.WARNING)
     try:
-        with unseeded_temporary_names():
-            builder.download_and_prepare(
-                download_config=tfds.download.DownloadConfig(
-                    try_download_gcs=False, compute_stats=tfds.download.ComputeStatsMode.SKIP
-                )
+        builder.download_and_prepare(
+            download_config=tfds.download.DownloadConfig(
+                try_download_gcs=False, compute_stats=tfds.download.ComputeStatsMode.SKIP
             )
+        )
     finally:
         download_manager.DownloadManager.download = original
         absl_logging.set_verbosity(verbosity)
