@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import platform
 import re
 import sys
 import tempfile
@@ -130,35 +129,39 @@ def _drop_retracing_hints() -> None:
 
 
 def environment_summary(settings: Settings, mirror: Path | None, install_report: Any, seed: int) -> str:
-    """A few lines saying what this notebook runs on, and which weights are reconstructions."""
+    """Two lines: what this notebook runs with, and where its weights and data come from.
+
+    Anything that needs the learner's attention (files the mirror could not install, a cache kept
+    different, a full disk) follows on lines of its own; the details of a sound setup live in
+    ``python -m course_utils doctor`` and ``assets status``.
+    """
     import keras
     import tensorflow as tf
 
-    devices = ", ".join(f"{d.device_type}" for d in tf.config.list_physical_devices()) or "none"
+    devices = ", ".join(sorted({d.device_type for d in tf.config.list_physical_devices()})) or "no device"
     home = keras_home()
+    own = f" (this notebook's own {settings.profile} values: {settings.overridden})" if settings.overridden else ""
+    sizes = ", ".join(f"{k}={v}" for k, v in settings.as_dict().items())
     lines = [
-        f"Python {platform.python_version()} · TensorFlow {tf.__version__} · Keras {keras.__version__} "
-        f"(backend: {keras.backend.backend()}) · devices: {devices}",
-        f"Profile {settings.profile!r}: "
-        + ", ".join(f"{k}={v}" for k, v in settings.as_dict().items())
-        + (f" (this notebook's own {settings.profile} values: {settings.overridden})" if settings.overridden else ""),
-        f"Random seed {seed}. Keras cache: {home}" + ("" if writable(home) else " (not writable: read only)"),
+        f"Profile {settings.profile!r}: {sizes}{own}; seed {seed}. "
+        f"TensorFlow {tf.__version__}, Keras {keras.__version__} ({keras.backend.backend()}) on {devices}.",
     ]
+    read_only = "" if writable(home) else " (read only)"
     if mirror is None:
-        lines.append("Asset mirror: COURSE_ASSETS not set; Keras downloads what it needs (needs internet).")
-    else:
-        lines.append(f"Asset mirror {mirror}: {install_report.summary()}")
-        reconstructed = sorted(
-            {
-                row.entry.filename: row.entry.provenance
-                for row in asset_status(mirror, home)
-                if not row.entry.is_official and row.state == "installed"
-            }.items()
+        lines.append(f"Weights and data: downloaded by Keras into {home}{read_only} (no COURSE_ASSETS mirror is set).")
+        return "\n".join(lines)
+    reconstructed = sum(
+        1 for row in asset_status(mirror, home) if not row.entry.is_official and row.state == "installed"
+    )
+    lines.append(
+        f"Weights and data: the course's asset mirror, in the Keras cache {home}{read_only}"
+        + (
+            f"; {reconstructed} of its files are faithful reconstructions, not the official downloads, "
+            "so numbers can differ a little from online runs (python -m course_utils assets status says which)."
+            if reconstructed
+            else "."
         )
-        if reconstructed:
-            lines.append(
-                "Note: these files are faithful reconstructions, not the official downloads, "
-                "so numbers can differ a little from online runs:"
-            )
-            lines += [f"  - {name} ({provenance})" for name, provenance in reconstructed]
+    )
+    if install_report.failed or install_report.kept_different:
+        lines.append(install_report.summary())
     return "\n".join(lines)

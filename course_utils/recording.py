@@ -1,7 +1,8 @@
 """Recording what a notebook measured.
 
-``record("phase1_val_accuracy", acc)`` shows the value and, when the harness gave the notebook a
-metrics file (papermill parameter ``METRICS_PATH``), adds it there for the threshold checks.
+``record("phase1_val_accuracy", acc)`` adds the value, when the harness gave the notebook a metrics
+file (papermill parameter ``METRICS_PATH``), to that file for the threshold checks, and prints
+nothing: the lesson states its numbers in its own sentences, and a learner's run shows no bookkeeping.
 Numbers are recorded from the computation itself, never typed in.
 """
 
@@ -28,9 +29,9 @@ def set_metrics_path(path: str | Path | None) -> None:
 
 
 def record(name: str, value: float) -> None:
-    """Show a measured number and, under the harness, write it to the metrics file.
+    """Under the harness, write a measured number to the metrics file; check it in any case (silently).
 
-    Returns nothing, so a cell that ends with ``record(...)`` shows only the ``[recorded]`` line.
+    Returns nothing, so a cell that ends with ``record(...)`` shows nothing more.
     """
     if not _NAME.match(name):
         raise ValueError(f"metric name {name!r}: use lower_case_with_underscores")
@@ -39,7 +40,6 @@ def record(name: str, value: float) -> None:
     number = float(value)
     if not math.isfinite(number):
         raise ValueError(f"metric {name!r} is {number}: the computation behind it went wrong")
-    print(f"[recorded] {name} = {number:.4g}")
     if _sink is not None:
         data = read_metrics(_sink)
         data[name] = number

@@ -32,7 +32,15 @@ def test_setup_gives_the_profile_with_the_notebooks_own_values(home, capsys):
     assert cfg.train_images == course_utils.PROFILES["ci"]["train_images"]
     out = capsys.readouterr().out
     assert "Profile 'ci'" in out and "this notebook's own ci values: {'image_size': 96}" in out
-    assert "COURSE_ASSETS not set" in out
+    assert "no COURSE_ASSETS mirror is set" in out
+
+
+def test_a_sound_setup_prints_two_lines_the_details_live_in_doctor(home, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_ASSETS", str(make_mirror(tmp_path / "mirror")))
+    course_utils.setup("smoke")
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2 and lines[0].startswith("Profile 'smoke'") and "reconstructions" in lines[1]
+    assert "assets status" in lines[1], "says where the reconstructed files are named"
 
 
 def test_setup_seeds_and_points_record_at_the_harness_file(home, tmp_path):
