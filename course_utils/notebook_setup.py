@@ -25,6 +25,7 @@ NATIVE_NOISE = re.compile(
     r"absl::InitializeLog"  # the preamble absl prints before its first line
     r"|^[IW]\d{4} .*(oneDNN custom operations|cuda|TF-TRT|TensorRT|computation_placer|Unable to register cu"
     r"|This TensorFlow binary is optimized|rebuild TensorFlow with)"  # information and warnings only
+    r"|^To enable the following instructions: .*rebuild TensorFlow with"  # that information's second line
     r"|^E\d{4} .*failed call to cuInit"  # the GPU probe failing on a machine without a GPU
 )
 

@@ -82,9 +82,13 @@ def test_native_start_up_lines_are_held_back_and_anything_else_passes(capfd):
     with quiet_native_logs():
         os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n")
         os.write(2, b"I0000 00:00:1.2 123 cudart_stub.cc:31] Could not find cuda drivers on your machine\n")
+        os.write(2, b"I0000 00:00:1.3 123 cpu_feature_guard.cc:210] This TensorFlow binary is optimized to use ...\n")
+        os.write(
+            2, b"To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow with the ...\n"
+        )
         os.write(2, b"F0000 something real went wrong\n")
     err = capfd.readouterr().err
-    assert "absl" not in err and "cuda" not in err
+    assert "absl" not in err and "cuda" not in err and "AVX2" not in err and "optimized" not in err
     assert "something real went wrong" in err
 
 

@@ -197,6 +197,16 @@ def own_interpreter_kernel() -> Iterator[type]:
             def _own_kernel_specs(self) -> KernelSpecManager:
                 return KernelSpecManager(kernel_dirs=[kernels], ensure_native_kernel=False)
 
+            @default("transport")
+            def _local_sockets(self) -> str:
+                # The kernel and the harness share this machine: Unix sockets in a private folder, not
+                # TCP ports (whose unencrypted traffic the kernel warns about on every start).
+                return "ipc"
+
+            @default("ip")
+            def _socket_folder(self) -> str:
+                return str(Path(kernels) / "kernel-ipc")
+
         yield OwnInterpreterKernelManager
 
 

@@ -39,14 +39,17 @@ def accelerators() -> str:
     def reason(error: Exception) -> str:
         return f"{type(error).__name__}: {(str(error).splitlines() or [''])[0][:200]}"
 
-    try:
-        import tensorflow as tf
-    except Exception as error:  # a broken install: say so, do not guess
-        return f"unknown (TensorFlow failed to import: {reason(error)})"
-    try:
-        gpus = tf.config.list_physical_devices("GPU")
-    except Exception as error:
-        return f"unknown (TensorFlow could not list its devices: {reason(error)})"
+    from ..notebook_setup import quiet_native_logs
+
+    with quiet_native_logs():  # TensorFlow's start-up lines (absl, oneDNN, CUDA probes) are not the report's
+        try:
+            import tensorflow as tf
+        except Exception as error:  # a broken install: say so, do not guess
+            return f"unknown (TensorFlow failed to import: {reason(error)})"
+        try:
+            gpus = tf.config.list_physical_devices("GPU")
+        except Exception as error:
+            return f"unknown (TensorFlow could not list its devices: {reason(error)})"
     return "GPU" if gpus else "no GPU"
 
 
