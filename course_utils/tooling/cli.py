@@ -207,8 +207,8 @@ def _edition(args: argparse.Namespace) -> int:
         for path in update_timings(write=True):
             print(f"run-time line updated: {path.relative_to(ROOT)}")
         build_all()
-        update_readme(ROOT / "README.md")
-        print("Exercises regenerated and the README's measured results refreshed: review and commit them.")
+        update_readme(ROOT / "README.md", profiles=("full",))
+        print("Exercises regenerated and the README's full results refreshed: review and commit them.")
     problems = check_edition()
     for problem in problems:
         print(f"PROBLEM {problem}", file=sys.stderr)

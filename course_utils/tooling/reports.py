@@ -186,7 +186,9 @@ def _shown_path(path: str) -> str:
         return path
 
 
-def update_readme(readme: Path, directory: Path = REPORT_DIR, edition: Path | None = None) -> list[str]:
+def update_readme(
+    readme: Path, directory: Path = REPORT_DIR, edition: Path | None = None, profiles: tuple[str, ...] = tuple(PROFILES)
+) -> list[str]:
     """Fill the README's measured-results block of every profile that has results; returns them.
 
     The full block is the edition's (every lesson and solution, each from its own full run); the other
@@ -197,7 +199,7 @@ def update_readme(readme: Path, directory: Path = REPORT_DIR, edition: Path | No
     manifest = Path(edition or EDITION_DIR) / MANIFEST
     text = readme.read_text(encoding="utf-8")
     filled = []
-    for profile in PROFILES:
+    for profile in profiles:
         md_path = report_paths(profile, directory)[1]
         start, end = f"<!-- results:{profile}:start -->", f"<!-- results:{profile}:end -->"
         if profile == "full" and manifest.is_file():
