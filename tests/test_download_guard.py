@@ -56,14 +56,3 @@ def test_keras_get_file_fails_fast_offline_and_leaves_no_partial_file(tmp_path):
         assert list((tmp_path / "datasets").iterdir()) == []
     finally:
         offline.remove_download_guard()
-
-
-def test_installing_the_guard_twice_wraps_once():
-    from keras.src.utils import file_utils
-
-    original = file_utils.urlretrieve
-    offline.install_download_guard()
-    offline.install_download_guard()
-    assert file_utils.urlretrieve.__wrapped__ is original
-    offline.remove_download_guard()
-    assert file_utils.urlretrieve is original

@@ -151,17 +151,6 @@ def test_concurrent_extractions_never_show_a_half_folder(guard, tmp_path, monkey
     assert len(_fingerprint(folder)) == len(MEMBERS)
 
 
-def test_installing_the_extraction_guard_twice_wraps_once():
-    from keras.src.utils import file_utils
-
-    original = file_utils.extract_archive
-    extraction.install_extraction_guard()
-    extraction.install_extraction_guard()
-    assert file_utils.extract_archive.__wrapped__ is original
-    extraction.remove_extraction_guard()
-    assert file_utils.extract_archive is original
-
-
 def test_get_file_again_repairs_a_damaged_folder(guard, tmp_path):
     home = tmp_path / "keras_home"
     _placed(home, "small.zip")

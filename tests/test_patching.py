@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import types
 
+import pytest
+
 from course_utils.assets import patching
 
 
@@ -50,3 +52,24 @@ def test_unwrapped_finds_the_library_function_behind_a_guard():
     original = library.fetch
     patching.install(library, "fetch", _loud)
     assert patching.unwrapped(library.fetch) is original and patching.unwrapped(original) is original
+
+
+@pytest.mark.parametrize(
+    "module, install, remove, attribute",
+    [
+        ("download_guard", "install_download_guard", "remove_download_guard", "urlretrieve"),
+        ("extraction", "install_extraction_guard", "remove_extraction_guard", "extract_archive"),
+    ],
+)
+def test_installing_a_keras_guard_twice_wraps_once_and_removing_restores_keras(module, install, remove, attribute):
+    import importlib
+
+    from keras.src.utils import file_utils
+
+    guards = importlib.import_module(f"course_utils.assets.{module}")
+    original = getattr(file_utils, attribute)
+    getattr(guards, install)()
+    getattr(guards, install)()
+    assert getattr(file_utils, attribute).__wrapped__ is original
+    getattr(guards, remove)()
+    assert getattr(file_utils, attribute) is original
