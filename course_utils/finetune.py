@@ -49,6 +49,12 @@ def batchnorm_statistics(model: Any) -> dict[str, tuple[Any, Any]]:
     }
 
 
+def first_batchnorm_from(base: Any, fine_tune_at: int) -> int:
+    """The position, among ``base``'s BatchNormalization layers, of the first at or after layer ``fine_tune_at``."""
+    positions = [index for index, layer in enumerate(base.layers) if is_batchnorm(layer)]
+    return next((rank for rank, index in enumerate(positions) if index >= fine_tune_at), len(positions))
+
+
 def statistics_drift(before: dict, model: Any) -> dict[str, float]:
     """Per BatchNormalization layer: the largest relative change of its moving mean or variance."""
     import numpy as np

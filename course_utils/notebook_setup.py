@@ -15,8 +15,11 @@ from typing import Any
 
 from .assets.keras_cache import asset_status, install_mirror, keras_home, mirror_location, status_report, writable
 from .assets.locations import resolve_data_dirs
+from .assets.random_weights import ENV_VAR as RANDOM_WEIGHTS_VAR
+from .assets.random_weights import install_random_weights_guard
+from .assets.random_weights import requested as random_weights_requested
 from .profiles import DEFAULT_SEED, Settings
-from .recording import set_metrics_path
+from .recording import METRICS_PATH_VAR, set_metrics_path
 
 __all__ = ["setup", "environment_summary", "status_report", "quiet_native_logs"]
 
@@ -85,13 +88,18 @@ def setup(
     - ``get_file(..., extract=True)`` extracts an archive once, whole, under a lock (never again
       under a reading kernel's feet), and a read-only Keras cache is read, not replaced.
     - Python, NumPy, TensorFlow and Keras random generators are seeded with ``seed``.
-    - ``metrics_path`` (given by the harness) is where :func:`course_utils.record` writes.
+    - ``metrics_path`` (default: ``$COURSE_METRICS_PATH``, which the harness sets) is where
+      :func:`course_utils.record` writes; a learner's run has none.
+    - ``$COURSE_RANDOM_WEIGHTS`` (the harness's negative control) leaves ``weights="imagenet"``
+      networks at their random initialization (:mod:`course_utils.assets.random_weights`).
+    - TensorFlow's C++ runtime logs only errors (``TF_CPP_MIN_LOG_LEVEL=2``, unless already set).
     - TensorFlow's native start-up lines are held back (:func:`quiet_native_logs`), and Keras's
       warning that ``fit(shuffle=True)`` is ignored for a ``tf.data.Dataset`` is silenced: the course's
       training datasets reshuffle themselves (lesson 05).
     """
     settings = Settings(profile, overrides, **knobs)
-    set_metrics_path(metrics_path)
+    set_metrics_path(metrics_path or os.environ.get(METRICS_PATH_VAR) or None)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow's first import: its runtime's notes
     resolve_data_dirs()
     mirror = mirror_location()
     install_report = install_mirror(mirror) if mirror is not None else None
@@ -106,6 +114,8 @@ def setup(
         install_download_guard()
         install_extraction_guard()
         install_read_only_guard()
+        if random_weights_requested():
+            install_random_weights_guard()
         keras.utils.set_random_seed(seed)
         summary = environment_summary(settings, mirror, install_report, seed)
     warnings.filterwarnings("ignore", message=SHUFFLE_IGNORED, category=UserWarning)
@@ -147,12 +157,21 @@ def environment_summary(settings: Settings, mirror: Path | None, install_report:
         f"Profile {settings.profile!r}: {sizes}{own}; seed {seed}. "
         f"TensorFlow {tf.__version__}, Keras {keras.__version__} ({keras.backend.backend()}) on {devices}.",
     ]
+    if random_weights_requested():
+        lines.append(
+            f"Random weights ({RANDOM_WEIGHTS_VAR} is set: the harness's negative control): networks built "
+            'with weights="imagenet" keep their random initialization.'
+        )
     read_only = "" if writable(home) else " (read only)"
     if mirror is None:
         lines.append(f"Weights and data: downloaded by Keras into {home}{read_only} (no COURSE_ASSETS mirror is set).")
         return "\n".join(lines)
-    reconstructed = sum(
-        1 for row in asset_status(mirror, home) if not row.entry.is_official and row.state == "installed"
+    reconstructed = len(  # files, not names: an alias is the same file under another name
+        {
+            row.entry.filename
+            for row in asset_status(mirror, home)
+            if not row.entry.is_official and row.state == "installed"
+        }
     )
     lines.append(
         f"Weights and data: the course's asset mirror, in the Keras cache {home}{read_only}"

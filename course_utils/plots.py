@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -143,5 +143,68 @@ def plot_confusion(matrix: np.ndarray, class_names: Sequence[str], title: str = 
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_drift(drifts: dict[str, dict[str, float]], first_unfrozen: int, title: str = ""):
+    """How far each run moved each BatchNorm layer's statistics (log scale), layers input to output.
+
+    ``drifts`` maps a run's name to :func:`course_utils.finetune.statistics_drift`'s result; a dotted
+    line falls before BatchNorm layer number ``first_unfrozen``, the first in the unfrozen top.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(10, 3.8))
+    for run, drift in drifts.items():
+        ax.plot(range(len(drift)), [value + 1e-9 for value in drift.values()], marker=".", label=run)
+    ax.axvline(first_unfrozen - 0.5, color="gray", linestyle=":")
+    ax.set_yscale("log")
+    ax.set_xlabel("BatchNormalization layers, input to output (dotted: where fine-tuning starts)")
+    ax.set_ylabel("largest relative change of\nmoving mean / variance")
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_curves_over_seeds(
+    runs: Mapping[tuple[str, int], Sequence[Mapping[str, float]]],
+    modes: Sequence[str] = ("fit", "val"),
+    baseline: float | None = None,
+    baseline_label: str = "",
+    title: str = "",
+):
+    """Accuracy per epoch of several settings, mean and spread over seeds.
+
+    ``runs[setting, seed]`` is one dict per epoch holding a number for each of ``modes``; mode ``"fit"``
+    (training accuracy as ``fit`` reports it) is drawn dotted, the others solid; ``baseline`` is a
+    dashed horizontal line (e.g. the phase-1 head's validation accuracy).
+    """
+    import matplotlib.pyplot as plt
+
+    settings = list(dict.fromkeys(setting for setting, _ in runs))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    for setting, colour in zip(settings, colours, strict=False):  # more settings than colours: colours repeat
+        for mode in modes:
+            values = np.array([[epoch[mode] for epoch in epochs] for (s, _), epochs in runs.items() if s == setting])
+            what = "training accuracy as fit reports it" if mode == "fit" else f"{mode} accuracy"
+            ax.errorbar(
+                range(1, values.shape[1] + 1),
+                values.mean(0),
+                yerr=values.std(0),
+                color=colour,
+                linestyle=":" if mode == "fit" else "-",
+                marker="o",
+                label=f"{setting}, {what}",
+            )
+    if baseline is not None:
+        ax.axhline(baseline, color="gray", linestyle="--", label=baseline_label)
+    ax.set_xticks(range(1, values.shape[1] + 1))
+    ax.set_xlabel("fine-tuning epoch")
+    ax.set_ylabel("accuracy")
+    ax.set_title(title)
+    ax.legend(fontsize=7)
     fig.tight_layout()
     return fig

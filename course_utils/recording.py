@@ -1,7 +1,7 @@
 """Recording what a notebook measured.
 
 ``record("phase1_val_accuracy", acc)`` adds the value, when the harness gave the notebook a metrics
-file (papermill parameter ``METRICS_PATH``), to that file for the threshold checks, and prints
+file (the environment variable ``COURSE_METRICS_PATH``, which :func:`course_utils.setup` reads), to that file for the threshold checks, and prints
 nothing: the lesson states its numbers in its own sentences, and a learner's run shows no bookkeeping.
 Numbers are recorded from the computation itself, never typed in.
 """
@@ -15,6 +15,9 @@ from numbers import Real
 from pathlib import Path
 
 from .assets.manifest import write_text_atomic
+
+#: The environment variable in which the harness names a run's metrics file.
+METRICS_PATH_VAR = "COURSE_METRICS_PATH"
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _sink: Path | None = None

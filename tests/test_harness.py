@@ -18,9 +18,12 @@ def _notebook(root, name: str, *cells: str):
     """``root/notebooks/<name>.ipynb`` with a parameters cell and ``cells``."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    parameters = nbformat.v4.new_code_cell('PROFILE = "full"\nMETRICS_PATH = None')
+    parameters = nbformat.v4.new_code_cell('PROFILE = "full"')
     parameters.metadata["tags"] = ["parameters"]
-    record = "from course_utils.recording import record, set_metrics_path\nset_metrics_path(METRICS_PATH)"
+    record = (  # what course_utils.setup() does with the harness's metrics file
+        "import os\nfrom course_utils.recording import record, set_metrics_path\n"
+        "set_metrics_path(os.environ.get('COURSE_METRICS_PATH'))"
+    )
     nb.cells = [parameters, nbformat.v4.new_code_cell(record), *map(nbformat.v4.new_code_cell, cells)]
     path = root / "notebooks" / f"{name}.ipynb"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -38,6 +41,28 @@ def test_a_notebook_that_meets_its_checks_passes(tmp_path):
     run = _run(tmp_path, path, {"ci": {"measured_s": 30, "checks": [{"expr": "accuracy >= 0.8"}]}})
     assert run.ok and run.result == "ok" and run.metrics == {"accuracy": 0.9}
     assert run.time_text().endswith("(budget 60 s)")
+
+
+def test_the_harness_s_settings_reach_the_kernel_as_environment_not_as_notebook_names(tmp_path, monkeypatch):
+    monkeypatch.delenv("COURSE_RANDOM_WEIGHTS", raising=False)
+    code = (
+        "import os\n"
+        "record('random', float(os.environ.get('COURSE_RANDOM_WEIGHTS') == '1'))\n"
+        "record('names', float('METRICS_PATH' in globals() or 'WEIGHTS' in globals()))"
+    )
+    path = _notebook(tmp_path, "environment", code)
+    limits = Thresholds({"notebooks/environment": {"ci": {"measured_s": 30}}})
+    run = harness.execute(
+        path,
+        "ci",
+        environment={"COURSE_RANDOM_WEIGHTS": "1"},
+        out_dir=tmp_path / "out",
+        thresholds=limits,
+        root=tmp_path,
+    )
+    assert run.ok, run.failure_report()
+    assert run.metrics == {"random": 1.0, "names": 0.0}  # the metrics file came through the environment too
+    assert "COURSE_RANDOM_WEIGHTS" not in os.environ  # the harness's own environment is unchanged
 
 
 def test_a_cell_error_fails_the_run_and_says_how_to_reproduce(tmp_path):

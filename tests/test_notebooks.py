@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from course_utils.tooling import harness
-from course_utils.tooling.negative_controls import PARAMETERS, PROFILE, claims, control_verdict
+from course_utils.tooling.negative_controls import ENVIRONMENT, PROFILE, claims, control_verdict
 from course_utils.tooling.paths import EXERCISES, ROOT, THRESHOLDS_FILE, course_notebooks, notebook_key
 from course_utils.tooling.thresholds import Thresholds
 
@@ -31,7 +31,7 @@ def test_notebook_runs_and_meets_its_thresholds(notebook: Path, request):
 
 def test_thresholds_fail_on_a_model_that_learned_nothing(request):
     """The negative control: with random weights, the accuracy thresholds must not be met."""
-    run = harness.execute(NEGATIVE_CONTROL, PROFILE, parameters=dict(PARAMETERS), tag=".random-weights")
+    run = harness.execute(NEGATIVE_CONTROL, PROFILE, environment=dict(ENVIRONMENT), tag=".random-weights")
     request.config._course_runs.append(run)
     assert run.error is None, run.failure_report()
     key = notebook_key(NEGATIVE_CONTROL)

@@ -60,6 +60,8 @@ def _run(args: argparse.Namespace) -> int:
     from .reports import report_paths, write_report
 
     require_root()
+    report_dir = Path(args.build_dir).resolve() if args.build_dir else paths.REPORT_DIR
+    out_dir = report_dir / paths.OUT_DIR.relative_to(paths.REPORT_DIR)
     notebooks = [Path(n) for n in args.notebooks] or course_notebooks()
     if not notebooks:
         raise CourseNotFound(
@@ -72,26 +74,26 @@ def _run(args: argparse.Namespace) -> int:
     try:
         for index, notebook in enumerate(notebooks, 1):
             print(f"[{index}/{len(notebooks)}] {notebook} (profile {args.profile}) ...", flush=True)
-            run = replace(execute(notebook, args.profile), commit=commit)
+            run = replace(execute(notebook, args.profile, out_dir=out_dir), commit=commit)
             runs.append(run)
             print(f"    {run.result} in {run.time_text()}; executed copy: {run.executed}")
             if not run.ok:
                 print("    " + run.failure_report().replace("\n", "\n    "))
             # reported at once, into the previous report: a run stopped later keeps every notebook that finished
-            write_report(runs, args.profile, paths.REPORT_DIR, merge=True)
+            write_report(runs, args.profile, report_dir, merge=True)
     except KeyboardInterrupt:
-        write_report(runs, args.profile, paths.REPORT_DIR, merge=True)  # again, if Ctrl-C came while writing
+        write_report(runs, args.profile, report_dir, merge=True)  # again, if Ctrl-C came while writing
         rest = " ".join(shlex.quote(str(path)) for path in notebooks[len(runs) :])
         finished = ", ".join(run.notebook for run in runs) or "none"
         print(
             f"\nStopped (Ctrl-C) after {len(runs)} of {len(notebooks)} notebook(s). The report "
-            f"{_shown(report_paths(args.profile, paths.REPORT_DIR)[0])} keeps the {len(runs)} notebook(s) that "
+            f"{_shown(report_paths(args.profile, report_dir)[0])} keeps the {len(runs)} notebook(s) that "
             f"finished ({finished}); the other notebooks keep their rows from the previous report."
             + (f" Run the rest with: python -m course_utils run --profile {args.profile} {rest}" if rest else ""),
             file=sys.stderr,
         )
         return 130
-    report = write_report(runs, args.profile, paths.REPORT_DIR, merge=bool(args.notebooks))  # all: only this run
+    report = write_report(runs, args.profile, report_dir, merge=bool(args.notebooks))  # all: only this run
     print()
     print(report.read_text())
     print(f"Report: {_shown(report)} (and the .json beside it)")
@@ -100,7 +102,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _negative_control(args: argparse.Namespace) -> int:
     from .harness import execute
-    from .negative_controls import PARAMETERS, PROFILE, claims, judge, judge_all, load_record, save_run
+    from .negative_controls import ENVIRONMENT, PROFILE, claims, judge, judge_all, load_record, save_run
     from .paths import THRESHOLDS_FILE, course_notebooks, notebook_key, require_root
     from .thresholds import Thresholds
 
@@ -121,8 +123,8 @@ def _negative_control(args: argparse.Namespace) -> int:
     crashed = []
     if not args.check:
         for index, notebook in enumerate(notebooks, 1):
-            print(f"[{index}/{len(notebooks)}] {notebook}: profile {args.profile}, WEIGHTS=None ...", flush=True)
-            run = execute(notebook, args.profile, parameters=dict(PARAMETERS), tag=".random-weights")
+            print(f"[{index}/{len(notebooks)}] {notebook}: profile {args.profile}, random weights ...", flush=True)
+            run = execute(notebook, args.profile, environment=dict(ENVIRONMENT), tag=".random-weights")
             print(f"    ran in {run.time_text()}; executed copy: {run.executed}")
             if run.error is None:
                 save_run(notebook_key(notebook), notebook, run.metrics, args.profile)
@@ -274,6 +276,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = _command(sub, "run", help="execute notebooks headlessly and check their thresholds")
     run.add_argument("--profile", default="ci", choices=profiles)
     run.add_argument("notebooks", nargs="*", help="default: every lesson and solution")
+    run.add_argument(
+        "--build-dir",
+        metavar="DIR",
+        help="where the report and the executed copies go (default: build); e.g. a run on another Keras",
+    )
     run.set_defaults(func=_run)
 
     negative = _command(

@@ -155,7 +155,7 @@ def _kept_copies(dest: Path, root: Path) -> dict[str, tuple[dict[str, Any], nbfo
 def _judged(thresholds: Thresholds, name: str, run: Mapping[str, Any], root: Path) -> list[str]:
     """The run's full checks as they stand in the thresholds file now, each passed; else :class:`EditionError`."""
     key = notebook_key(root / name, root)
-    section = thresholds.for_notebook(key, "full")
+    section = thresholds.for_notebook(key, "full", keras_version=run.get("versions", {}).get("keras"))
     if section is None or not section.checks:
         raise EditionError(
             f'{name} has no checks in the full profile: add a ["{key}".full] section to '

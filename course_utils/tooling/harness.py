@@ -19,12 +19,12 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..recording import read_metrics
+from ..recording import METRICS_PATH_VAR, read_metrics
 from .figures import inline_backend, missing_figures
 from .output_contracts import compare_marked_outputs
 from .paths import OUT_DIR, ROOT, THRESHOLDS_FILE, notebook_key
@@ -96,12 +96,19 @@ def execute(
     profile: str = "ci",
     *,
     parameters: dict[str, Any] | None = None,
+    environment: Mapping[str, str] | None = None,
     out_dir: Path = OUT_DIR,
     tag: str = "",
     thresholds: Thresholds | None = None,
     root: Path = ROOT,
 ) -> NotebookRun:
-    """Run ``notebook`` once with papermill in ``profile`` and apply every check to that run."""
+    """Run ``notebook`` once with papermill in ``profile`` and apply every check to that run.
+
+    The notebook gets ``PROFILE`` (and any ``parameters``) injected after its parameters cell; the
+    harness's own settings reach its kernel as environment variables, not as names a learner sees:
+    ``COURSE_METRICS_PATH`` (where :func:`course_utils.record` writes) and any ``environment``
+    (the negative control's ``COURSE_RANDOM_WEIGHTS``).
+    """
     import papermill
 
     notebook = Path(notebook).resolve()
@@ -131,14 +138,15 @@ def execute(
     started = time.perf_counter()
     try:
         # figures kept in the executed copy, whatever MPLBACKEND the caller set
-        with inline_backend(), own_interpreter_kernel() as kernel_manager_class:
+        kernel_env = {METRICS_PATH_VAR: str(metrics_path), **(environment or {})}
+        with inline_backend(), own_interpreter_kernel(kernel_env) as kernel_manager_class:
             papermill.execute_notebook(
                 str(notebook),
                 str(partial),
                 kernel_name=KERNEL,
                 kernel_manager_class=kernel_manager_class,  # passed on to nbclient
                 cwd=str(workdir),
-                parameters={"PROFILE": profile, "METRICS_PATH": str(metrics_path), **(parameters or {})},
+                parameters={"PROFILE": profile, **(parameters or {})},
                 execution_timeout=int(limits.cell_limit_s) if limits else None,
                 progress_bar=False,
                 log_output=False,
@@ -170,14 +178,15 @@ def execute(
 
 
 @contextlib.contextmanager
-def own_interpreter_kernel() -> Iterator[type]:
+def own_interpreter_kernel(env: Mapping[str, str] | None = None) -> Iterator[type]:
     """A kernel manager class (for nbclient) that starts :data:`KERNEL` on ``sys.executable``.
 
     Jupyter resolves a kernel name through every kernelspec folder it knows (``$JUPYTER_PATH``,
     the user's, the environment's, the system's), so the first ``python3`` found may be another
     environment's, with another TensorFlow or another checkout's ``course_utils``.  The class
     yielded here looks only in a private temporary folder holding one kernelspec, this
-    interpreter's; nothing in the process's environment changes.
+    interpreter's, with ``env`` added to the kernel's environment; nothing in the harness's own
+    environment changes.
     """
     from jupyter_client import AsyncKernelManager
     from jupyter_client.kernelspec import KernelSpecManager
@@ -187,7 +196,12 @@ def own_interpreter_kernel() -> Iterator[type]:
         spec_dir = Path(kernels) / KERNEL
         spec_dir.mkdir()
         argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-        spec = {"argv": argv, "display_name": f"Python ({sys.executable})", "language": "python"}
+        spec = {
+            "argv": argv,
+            "display_name": f"Python ({sys.executable})",
+            "language": "python",
+            "env": dict(env or {}),
+        }
         (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
 
         class OwnInterpreterKernelManager(AsyncKernelManager):

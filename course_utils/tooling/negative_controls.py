@@ -1,6 +1,7 @@
 """Negative controls: every accuracy claim must fail on a model that learned nothing.
 
-A notebook run with ``WEIGHTS = None`` (random weights) must fail every check that is not marked
+A notebook run with random weights (``COURSE_RANDOM_WEIGHTS=1`` in its kernel's environment, so
+that ``weights="imagenet"`` loads nothing: :mod:`course_utils.assets.random_weights`) must fail every check that is not marked
 ``independent_of_weights``.  Running all of them takes longer than CI can afford, so the metrics of
 those runs are recorded in ``tests/negative_controls.json`` (one ``ci`` run per notebook with claims,
 and a ``full`` run where a full claim compares a metric the ci run does not record), with a fingerprint
@@ -45,8 +46,8 @@ from .thresholds import Check, Outcome, Thresholds
 RECORD_FILE = ROOT / "tests" / "negative_controls.json"
 #: The profile whose checks the controls defeat (the one CI runs).
 PROFILE = "ci"
-#: What the notebook is run with.
-PARAMETERS = {"WEIGHTS": None}
+#: What the notebook's kernel is run with: random weights wherever the notebook asks for ImageNet's.
+ENVIRONMENT = {"COURSE_RANDOM_WEIGHTS": "1"}
 #: The code a random-weights run executes besides the notebook: the helpers lessons import and the
 #: asset mirror's installer (which decides what weights and images land in the Keras cache).  The
 #: harness and the other tools in ``tooling/`` run the notebook but compute none of its metrics.
@@ -147,7 +148,7 @@ def save_run(
     record.setdefault(key, {})[profile] = {
         "fingerprint": fingerprint(notebook),
         "versions": framework_versions(),
-        "parameters": dict(PARAMETERS),
+        "environment": dict(ENVIRONMENT),
         "date": datetime.date.today().isoformat(),
         "metrics": {name: round(float(value), 6) for name, value in sorted(metrics.items())},
     }

@@ -25,18 +25,25 @@ File layout (``tests/thresholds.toml``)::
 
 A notebook that runs at other sizes in a profile says so in its own ``setup(overrides=...)`` call:
 the harness injects ``PROFILE`` and nothing else.
+
+Behaviour that changed between Keras releases is checked per release: a check with ``keras =
+"<3.16.0.dev0"`` (a PEP 440 version specifier) applies only where the installed Keras, or the Keras
+a recorded run used, matches it; a check without one applies on every release.
 """
 
 from __future__ import annotations
 
 import ast
 import enum
+import importlib.metadata
 import operator
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -84,8 +91,23 @@ class Check:
     expr: str
     measured: str = ""
     #: Why the check holds whatever the weights (a mechanism, a speed ratio); empty for a claim that a
-    #: model which learned nothing must fail (the negative control runs with WEIGHTS = None).
+    #: model which learned nothing must fail (the negative control runs with random weights).
     independent_of_weights: str = ""
+    #: The Keras releases the check holds on (a PEP 440 specifier such as ``"<3.16.0.dev0"``); empty: every release.
+    keras: str = ""
+
+    def releases(self) -> SpecifierSet:
+        """:attr:`keras` as a specifier set (pre-releases included: Keras built from its main branch counts)."""
+        try:
+            return SpecifierSet(self.keras, prereleases=True)
+        except InvalidSpecifier:
+            raise ThresholdError(
+                f'check {self.expr!r}: keras = {self.keras!r} is not a version specifier; write e.g. ">=3.16.0.dev0"'
+            ) from None
+
+    def applies_to(self, keras_version: str) -> bool:
+        """Whether the check holds on Keras ``keras_version`` (every check does on an unknown version)."""
+        return not keras_version or self.releases().contains(keras_version)
 
     def names(self) -> set[str]:
         return {node.id for node in ast.walk(_parse(self.expr)) if isinstance(node, ast.Name)}
@@ -112,6 +134,14 @@ class Check:
         """(passed, explanation) for a run that must meet the check: a metric it did not record fails it."""
         judgement = self.judge(metrics)
         return judgement.passed, judgement.text
+
+
+def installed_keras() -> str:
+    """The installed Keras's version ("" when Keras is not installed: then every check applies)."""
+    try:
+        return importlib.metadata.version("keras")
+    except importlib.metadata.PackageNotFoundError:
+        return ""
 
 
 def _parse(expr: str) -> ast.Compare:
@@ -207,6 +237,7 @@ class Thresholds:
                     )
                 for check in self._checks(section, key, profile):
                     check.names()
+                    check.releases()
 
     @classmethod
     def load(cls, path: str | Path, edition_manifest: str | Path | None = None) -> Thresholds:
@@ -237,15 +268,18 @@ class Thresholds:
         except TypeError as error:
             raise ThresholdError(f"[{key}.{profile}] checks: {error}") from None
 
-    def for_notebook(self, key: str, profile: str) -> NotebookThresholds | None:
-        """The measured time and checks of one notebook in one profile, or None if it has no section."""
+    def for_notebook(self, key: str, profile: str, keras_version: str | None = None) -> NotebookThresholds | None:
+        """The measured time and checks of one notebook in one profile, or None if it has no section.
+
+        Only the checks that hold on ``keras_version`` (default: the installed Keras) are included.
+        """
         if key not in self._data or profile not in self._data[key]:
             return None
         section = self._data[key][profile]
         measured = self.measured_s(key, profile)
-        return NotebookThresholds(
-            key, UNMEASURED_S if measured is None else measured, self._checks(section, key, profile)
-        )
+        version = installed_keras() if keras_version is None else keras_version
+        checks = tuple(check for check in self._checks(section, key, profile) if check.applies_to(version))
+        return NotebookThresholds(key, UNMEASURED_S if measured is None else measured, checks)
 
     def measured_s(self, key: str, profile: str) -> float | None:
         """The wall time measured for notebook ``key`` in ``profile``, or None if it was never timed."""
