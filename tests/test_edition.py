@@ -218,3 +218,26 @@ def test_a_damaged_manifest_is_named_with_the_fix_not_a_traceback(tmp_path):
         build_edition(root / "build" / "last_run.full.json", root / "edition", root)
     with pytest.raises(ThresholdError, match="manifest .* is damaged.*git checkout"):
         Thresholds.load(root / "tests" / "thresholds.toml", root / "edition" / MANIFEST)
+
+
+def test_a_correction_of_the_prose_reaches_the_edition_without_a_new_run(tmp_path):
+    root = _course(tmp_path)
+    report = _report(root, NAMES)
+    build_edition(report, root / "edition", root)
+    path = root / "notebooks" / "00_intro.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].source = "# notebooks/00_intro\n\nWhy it matters, said better."
+    nb.cells.insert(2, nbformat.v4.new_markdown_cell("A new paragraph before the plot."))
+    nbformat.write(nb, path)
+    report.unlink()  # no new run: the committed copy is kept, its prose follows the notebook
+    build_edition(report, root / "edition", root)
+    copy = nbformat.read(root / "edition" / "notebooks" / "00_intro.ipynb", as_version=4)
+    assert copy.cells[0].source.startswith("# notebooks/00_intro\n\nWhy it matters, said better.")
+    assert copy.cells[1].id == "course-edition-note"
+    assert [c.source for c in copy.cells[2:]] == [
+        'PROFILE = "full"',
+        "A new paragraph before the plot.",
+        "show_images(photos)",
+    ]
+    assert copy.cells[4].outputs[-1]["data"]["image/png"] == "iVBORw0KGgo=", "the run's outputs stay on their code"
+    assert check_edition(root / "edition", root) == []

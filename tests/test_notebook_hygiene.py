@@ -42,15 +42,12 @@ def test_parameters_cell_names_the_profile(path):
 OLD_PARAMETERS = {
     "notebooks/01_feature_hierarchy",
     "notebooks/05_two_phase_fine_tuning",
-    "notebooks/07_when_transfer_learning_struggles",
     "notebooks/08_capstone_flowers",
     "solutions/01_feature_hierarchy",
     "solutions/05_two_phase_fine_tuning",
-    "solutions/07_when_transfer_learning_struggles",
     "solutions/08_capstone_flowers",
     "exercises/01_feature_hierarchy",
     "exercises/05_two_phase_fine_tuning",
-    "exercises/07_when_transfer_learning_struggles",
     "exercises/08_capstone_flowers",
 }
 #: Names only the harness needs: they reach the kernel as environment variables (COURSE_METRICS_PATH,

@@ -60,8 +60,9 @@ def _run(args: argparse.Namespace) -> int:
     from .reports import report_paths, write_report
 
     require_root()
-    report_dir = Path(args.build_dir).resolve() if args.build_dir else paths.REPORT_DIR
-    out_dir = report_dir / paths.OUT_DIR.relative_to(paths.REPORT_DIR)
+    build_dir = getattr(args, "build_dir", None)
+    report_dir = Path(build_dir).resolve() if build_dir else paths.REPORT_DIR
+    out_dir = report_dir / "executed" if build_dir else paths.OUT_DIR
     notebooks = [Path(n) for n in args.notebooks] or course_notebooks()
     if not notebooks:
         raise CourseNotFound(

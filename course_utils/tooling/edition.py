@@ -38,6 +38,8 @@ MAX_BYTES = 25 * 1024 * 1024
 #: What each entry of the manifest says about where and with what its notebook ran.
 PROVENANCE = ("machine", "python", "versions")
 ENTRY_FIELDS = ("notebook", "date", "commit", "seconds", *PROVENANCE, "checks_passed", "metrics", "code_sha256")
+#: The id of the note each edition copy carries after its title.
+EDITION_NOTE_ID = "course-edition-note"
 #: Cell metadata written by papermill and the kernel: timestamps and local state, not content.
 _VOLATILE_CELL_METADATA = ("papermill", "execution")
 
@@ -107,6 +109,36 @@ def _cleaned(nb: nbformat.NotebookNode, root: Path) -> nbformat.NotebookNode:
             if "text/plain" in output.get("data", {}):
                 output["data"]["text/plain"] = general(output["data"]["text/plain"])
     return nb
+
+
+def with_current_prose(executed: nbformat.NotebookNode, current: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The ``current`` notebook's cells, each code cell with the outputs of its run in ``executed``.
+
+    The code of the two is the same (the code digest says so), so outputs move over cell by cell; the
+    Markdown is the notebook's as it is now: a correction of the prose needs no new run.  Cells that
+    exist only in the executed copy (the edition's note) are kept in place after the title.
+    """
+    ran = [
+        cell for cell in executed.cells if cell.cell_type == "code" and INJECTED not in cell.metadata.get("tags", [])
+    ]
+    code = [cell for cell in current.cells if cell.cell_type == "code"]
+    if [cell.source for cell in ran] != [cell.source for cell in code]:
+        raise EditionError("with_current_prose: the executed copy ran other code than the notebook holds")
+    outputs = iter(ran)
+    cells = []
+    for cell in current.cells:
+        cell = nbformat.from_dict(dict(cell))
+        if cell.cell_type == "code":
+            run = next(outputs)
+            cell.outputs, cell.execution_count = run.outputs, run.execution_count
+            cell.metadata = run.metadata
+        cells.append(cell)
+    notes = [cell for cell in executed.cells if cell.get("id") == EDITION_NOTE_ID]
+    first = first_markdown_index(nbformat.v4.new_notebook(cells=cells))
+    cells[first + 1 : first + 1] = notes
+    updated = nbformat.from_dict(dict(executed))
+    updated.cells = cells
+    return updated
 
 
 def _fresh_runs(report: Path, root: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]], list[str]]:
@@ -208,9 +240,7 @@ def build_edition(
             nb = _cleaned(nbformat.read(executed, as_version=4), root)
             first = first_markdown_index(nb)
             # A fixed id: building the edition again from the same run writes the same files.
-            nb.cells.insert(
-                first + 1, nbformat.v4.new_markdown_cell(_banner(name, run, meta), id="course-edition-note")
-            )
+            nb.cells.insert(first + 1, nbformat.v4.new_markdown_cell(_banner(name, run, meta), id=EDITION_NOTE_ID))
             nb.metadata["course_edition"] = {"profile": "full", "date": run["date"], "commit": run.get("commit", "")}
             entry = {
                 "notebook": name,
@@ -222,6 +252,7 @@ def build_edition(
             }
         else:
             entry, nb = kept[name]
+        nb = with_current_prose(nb, nbformat.read(root / name, as_version=4))
         entry["checks_passed"] = _judged(thresholds, name, entry, root)
         entry["code_sha256"] = code_digest(root / name)
         staged[name] = nb
