@@ -97,6 +97,19 @@ def test_full_claims_are_judged_on_the_full_run_where_one_is_recorded_else_the_c
     assert verdict.ok and len(verdict.defeated) == 2
 
 
+def test_a_full_control_is_needed_where_ci_leaves_a_claim_unmeasured_or_the_full_run_is_stale(tmp_path):
+    path = _course(tmp_path)
+    only_ci = _record(path, val_accuracy=0.1, a_vs_b_low=-0.2)
+    assert nc.needs_full_control(path, WITH_FULL, only_ci, root=tmp_path)  # big_accuracy never measured
+    both = {
+        "notebooks/99_lesson": only_ci["notebooks/99_lesson"]
+        | _record(path, "full", val_accuracy=0.2, big_accuracy=0.3)["notebooks/99_lesson"]
+    }
+    assert not nc.needs_full_control(path, WITH_FULL, both, root=tmp_path)
+    _course(tmp_path, code="x = 2")  # the code changed after both controls ran
+    assert nc.needs_full_control(path, WITH_FULL, both, root=tmp_path)
+
+
 @pytest.mark.parametrize("record", [{}, None], ids=["no record", "stale record"])
 def test_a_missing_or_stale_record_says_which_command_to_run(tmp_path, record):
     path = _course(tmp_path)

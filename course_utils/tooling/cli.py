@@ -103,7 +103,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _negative_control(args: argparse.Namespace) -> int:
     from .harness import execute
-    from .negative_controls import ENVIRONMENT, PROFILE, claims, judge, judge_all, load_record, save_run
+    from .negative_controls import ENVIRONMENT, PROFILE, claims, judge_all, load_record, needs_full_control, save_run
     from .paths import THRESHOLDS_FILE, course_notebooks, notebook_key, require_root
     from .thresholds import Thresholds
 
@@ -111,9 +111,9 @@ def _negative_control(args: argparse.Namespace) -> int:
     thresholds = Thresholds.load(THRESHOLDS_FILE)
     notebooks = []
     candidates = [Path(n) for n in args.notebooks] or course_notebooks()
-    if args.profile != PROFILE and not args.notebooks:  # only where the ci run leaves a claim unmeasured
+    if args.profile != PROFILE and not args.notebooks:  # where the ci run leaves a claim unmeasured, or a stale run
         record = load_record()
-        candidates = [nb for nb in candidates if judge(nb, thresholds, record, profile=args.profile).missing]
+        candidates = [nb for nb in candidates if needs_full_control(nb, thresholds, record, profile=args.profile)]
     for notebook in candidates:
         if claims(thresholds, notebook_key(notebook), args.profile):  # a bogus path fails here, before anything runs
             notebooks.append(notebook)

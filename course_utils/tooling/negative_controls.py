@@ -250,6 +250,16 @@ def judge(
     return verdict
 
 
+def needs_full_control(
+    notebook: Path, thresholds: Thresholds, record: Mapping[str, Any], root: Path = ROOT, profile: str = "full"
+) -> bool:
+    """Whether ``notebook`` needs a random-weights run in ``profile`` (``negative-control --profile full``'s default):
+    its ci run leaves one of the profile's claims unmeasured, or the run recorded in that profile is stale."""
+    verdict = judge(notebook, thresholds, record, root, profile)
+    has_own_run = profile in record.get(notebook_key(notebook, root), {})
+    return bool(verdict.missing) or (has_own_run and not verdict.ok)
+
+
 def _versions_text(versions: Mapping[str, str] | None) -> str:
     return ", ".join(f"{name} {version}" for name, version in (versions or {}).items()) or "unrecorded versions"
 
