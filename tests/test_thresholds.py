@@ -48,7 +48,8 @@ REST_OF_CI_HERE_S = (23.0 - 16.2) * 60
 #: times on (or estimated for) the slowest machine.
 SLOW_MACHINE_FACTOR = 1.8 / 1.6
 #: The Keras main step after the tests (``.ci/run``): the wheel installed into a folder, then these notebooks in ci.
-KERAS_MAIN_RUNS = ("notebooks/02_include_top_surgery", "notebooks/04_batchnorm_trap")
+#: Lesson 04 only: lesson 02 passes there too (run by hand on 2026-12-02) but does not fit CI's 30 minutes.
+KERAS_MAIN_RUNS = ("notebooks/04_batchnorm_trap",)
 KERAS_MAIN_INSTALL_S = 8  # 6 s measured on 2026-12-02 (pip, --no-index, into a folder), and the hash check
 
 
