@@ -22,7 +22,6 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ..recording import METRICS_PATH_VAR, read_metrics
 from .figures import inline_backend, missing_figures
@@ -95,7 +94,6 @@ def execute(
     notebook: Path,
     profile: str = "ci",
     *,
-    parameters: dict[str, Any] | None = None,
     environment: Mapping[str, str] | None = None,
     out_dir: Path = OUT_DIR,
     tag: str = "",
@@ -104,7 +102,7 @@ def execute(
 ) -> NotebookRun:
     """Run ``notebook`` once with papermill in ``profile`` and apply every check to that run.
 
-    The notebook gets ``PROFILE`` (and any ``parameters``) injected after its parameters cell; the
+    The notebook gets ``PROFILE`` injected after its parameters cell, and nothing else; the
     harness's own settings reach its kernel as environment variables, not as names a learner sees:
     ``COURSE_METRICS_PATH`` (where :func:`course_utils.record` writes) and any ``environment``
     (the negative control's ``COURSE_RANDOM_WEIGHTS``).
@@ -146,7 +144,7 @@ def execute(
                 kernel_name=KERNEL,
                 kernel_manager_class=kernel_manager_class,  # passed on to nbclient
                 cwd=str(workdir),
-                parameters={"PROFILE": profile, **(parameters or {})},
+                parameters={"PROFILE": profile},
                 execution_timeout=int(limits.cell_limit_s) if limits else None,
                 progress_bar=False,
                 log_output=False,

@@ -26,7 +26,6 @@ from __future__ import annotations
 import ast
 import datetime
 import hashlib
-import importlib.metadata
 import io
 import json
 import tokenize
@@ -117,13 +116,12 @@ def fingerprint(notebook: Path, package: Path = PACKAGE) -> str:
 
 def framework_versions() -> dict[str, str]:
     """The installed TensorFlow and Keras releases, major.minor (``"absent"`` for one not installed)."""
-    versions = {}
-    for name in FRAMEWORKS:
-        try:
-            versions[name] = ".".join(importlib.metadata.version(name).split(".")[:2])
-        except importlib.metadata.PackageNotFoundError:
-            versions[name] = "absent"
-    return versions
+    from .provenance import NOT_INSTALLED, package_versions
+
+    return {
+        name: "absent" if version == NOT_INSTALLED else ".".join(version.split(".")[:2])
+        for name, version in package_versions(FRAMEWORKS).items()
+    }
 
 
 def claims(thresholds: Thresholds, key: str, profile: str = PROFILE) -> list[Check]:

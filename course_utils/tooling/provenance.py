@@ -21,14 +21,18 @@ PACKAGES = ("tensorflow", "keras", "numpy", "tensorflow-datasets", "matplotlib",
 CODE_FOLDERS = ("notebooks", "solutions", "course_utils", "tests/thresholds.toml")
 
 
+#: How :func:`package_versions` shows a package that is not installed.
+NOT_INSTALLED = "not installed"
+
+
 def package_versions(packages: tuple[str, ...] = PACKAGES) -> dict[str, str]:
-    """``{"tensorflow": "2.21.0", ...}``; a package that is not installed shows as ``"not installed"``."""
+    """``{"tensorflow": "2.21.0", ...}``; a package that is not installed shows as :data:`NOT_INSTALLED`."""
     versions = {}
     for name in packages:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
+            versions[name] = NOT_INSTALLED
     return versions
 
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import ast
 import enum
-import importlib.metadata
 import operator
 import sys
 from collections.abc import Mapping
@@ -138,10 +137,10 @@ class Check:
 
 def installed_keras() -> str:
     """The installed Keras's version ("" when Keras is not installed: then every check applies)."""
-    try:
-        return importlib.metadata.version("keras")
-    except importlib.metadata.PackageNotFoundError:
-        return ""
+    from .provenance import NOT_INSTALLED, package_versions
+
+    version = package_versions(("keras",))["keras"]
+    return "" if version == NOT_INSTALLED else version
 
 
 def _parse(expr: str) -> ast.Compare:
