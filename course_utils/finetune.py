@@ -1,5 +1,5 @@
 """Fine-tuning helpers: unfreeze the top of a base with BatchNormalization frozen, block boundaries,
-and backups of a fine-tuning run that match the run and survive a kill."""
+and backup folders of a fine-tuning run that match the run and survive a kill."""
 
 from __future__ import annotations
 
@@ -115,57 +115,72 @@ def backup_folder(name: str, root: str | Path = "backups", **run: Any) -> Path:
     """A ``BackupAndRestore`` folder for one run, named after everything that defines the run.
 
     ``run`` holds the settings that make one training run differ from another (profile, image
-    size, image counts, epochs, the layer fine-tuning starts at, the learning rate, the weights):
-    change any of them and the next run gets a folder of its own, so a stale backup is never
-    restored into a different setup.  The settings are written beside the backup, for a reader.
+    size, image counts, epochs, the layer fine-tuning starts at, the learning rate): change any of
+    them and the next run gets a folder of its own, so a stale backup is never restored into a
+    different setup.  A run with random weights (the harness's negative control) gets its own folder
+    too.  The settings are written beside the backup, for a reader.  A backup that a kill cut short
+    is reported and deleted here (:func:`discard_damaged_backup`), so a plain
+    ``keras.callbacks.BackupAndRestore(folder)`` trains from the start instead of failing every rerun.
     """
     import hashlib
     import json
+    import os
 
+    from .assets.random_weights import ENV_VAR as RANDOM_WEIGHTS_VAR
+
+    if os.environ.get(RANDOM_WEIGHTS_VAR):
+        run = {**run, "random_weights": True}
     settings = json.dumps(run, sort_keys=True, default=str)
     folder = Path(root) / f"{name}-{hashlib.sha256(settings.encode()).hexdigest()[:10]}"
     folder.mkdir(parents=True, exist_ok=True)
+    discard_damaged_backup(folder)
     (folder / "run.json").write_text(settings + "\n", encoding="utf-8")
     return folder
 
 
-#: What reading a damaged backup raises: h5py cannot open the weights file (``OSError``), the JSON is
-#: cut short or the weights have other shapes (``ValueError``), the metadata has no epoch (``KeyError``).
-DAMAGED_BACKUP_ERRORS = (OSError, ValueError, KeyError)
+#: The files ``keras.callbacks.BackupAndRestore`` writes in its folder (and their ``.bkp`` copies).
+BACKUP_FILES = ("latest.weights.h5", "training_metadata.json")
 
 
-def recovering_backup(backup_dir: str | Path, **kwargs: Any):
-    """``keras.callbacks.BackupAndRestore(backup_dir)`` that survives a damaged backup.
+def _backup_problem(folder: Path) -> str | None:
+    """Why the backup in ``folder`` cannot be restored, or ``None`` if it can (or there is none)."""
+    import json
 
-    A kernel killed while the backup was being written can leave files Keras cannot read, and then
-    every later ``fit`` fails until the learner finds and deletes the folder.  This callback says
-    so, deletes the damaged backup, puts the model back as it was, and trains from the start.
-    Only the errors of a damaged backup (:data:`DAMAGED_BACKUP_ERRORS`) do that: any other error
-    (an unbuilt model, no permission to read, memory) is raised as it is, and the backup is kept.
+    import h5py
+
+    weights, metadata = (folder / name for name in BACKUP_FILES)
+    if weights.exists():
+        try:
+            with h5py.File(weights, "r"):
+                pass
+        except OSError as error:
+            return f"{weights.name} cannot be read ({(str(error).splitlines() or [''])[0][:120]})"
+    if metadata.exists():
+        try:
+            epoch = json.loads(metadata.read_text(encoding="utf-8"))["epoch"]
+        except (ValueError, KeyError, TypeError):
+            return f"{metadata.name} is cut short or has no epoch"
+        if not isinstance(epoch, int):
+            return f"{metadata.name} holds no epoch number"
+    return None
+
+
+def discard_damaged_backup(folder: str | Path) -> bool:
+    """Delete the backup in ``folder`` if a kill left it unreadable, and say so; ``True`` if it did.
+
+    A kernel stopped while the backup was being written can leave files Keras cannot read, and then
+    every later ``fit`` with ``BackupAndRestore`` fails until the learner finds and deletes the
+    folder.  A readable backup is kept, to be restored.
     """
-    import shutil
-
-    import keras
-
-    class RecoveringBackupAndRestore(keras.callbacks.BackupAndRestore):
-        def on_train_begin(self, logs=None):
-            if not self.model.built:  # Keras's own error says to build the model: not the backup's fault
-                return super().on_train_begin(logs)
-            before = [weight.numpy() for weight in self.model.weights]
-            try:
-                super().on_train_begin(logs)
-            except PermissionError:  # a backup that may not be read is not a damaged one
-                raise
-            except DAMAGED_BACKUP_ERRORS as error:
-                for weight, value in zip(self.model.weights, before, strict=True):
-                    weight.assign(value)
-                self.model._initial_epoch = None
-                shutil.rmtree(backup_dir, ignore_errors=True)
-                first_line = (str(error).splitlines() or [""])[0][:200]
-                print(
-                    f"The backup in {backup_dir} could not be restored ({type(error).__name__}: {first_line}); "
-                    "it was probably cut short when the kernel was stopped. It has been deleted, and this "
-                    "training starts from the beginning."
-                )
-
-    return RecoveringBackupAndRestore(backup_dir=str(backup_dir), **kwargs)
+    folder = Path(folder)
+    problem = _backup_problem(folder)
+    if problem is None:
+        return False
+    for name in BACKUP_FILES:
+        for path in (folder / name, folder / f"{name}.bkp"):
+            path.unlink(missing_ok=True)
+    print(
+        f"The backup in {folder} could not be restored: {problem}. It was probably cut short when the "
+        "kernel was stopped; it has been deleted, and this training starts from the beginning."
+    )
+    return True

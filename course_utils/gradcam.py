@@ -118,3 +118,23 @@ def overlay(image: np.ndarray, heatmap: np.ndarray, alpha: float = 0.45) -> np.n
         )
     colored = colormaps["jet"](np.asarray(heatmap))[..., :3]
     return np.clip((1 - alpha) * image / 255.0 + alpha * colored, 0.0, 1.0)
+
+
+def centre_share(heatmap: np.ndarray, keep: float = 0.5) -> float:
+    """The share of a heatmap's heat inside the central box that spans the middle ``keep`` of its
+    height and of its width (``keep=0.5``: a quarter of the area, so heat spread evenly gives 0.25).
+
+    Where a photo is framed on its subject, a share well above the box's area says the model looked
+    at the middle of the photo; a low one says it looked at the edges (grass, sky, a neighbour).
+    """
+    heat = np.asarray(heatmap, dtype="float64")
+    if heat.ndim != 2:
+        raise ValueError(f"heatmap must be one (H, W) map, got shape {heat.shape}: pass heatmaps[i].")
+    if not 0.0 < keep <= 1.0:
+        raise ValueError(f"keep={keep}: give the central box's side as a share of the image's side, in (0, 1]")
+    total = heat.sum()
+    if total <= 0:
+        return float("nan")
+    h, w = heat.shape
+    top, left = round(h * (1 - keep) / 2), round(w * (1 - keep) / 2)
+    return float(heat[top : h - top, left : w - left].sum() / total)

@@ -25,9 +25,20 @@ class HeadResult:
 
 
 def standardize(train: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
-    """Scale features by the training set's mean and spread (so depths and networks compare fairly)."""
+    """Scale features by the training set's mean and spread (so depths and networks compare fairly).
+
+    The guard against a spread of zero is relative to the features' own scale (a millionth of the
+    largest spread), so features that are tiny but informative — a random network's top layers,
+    around 1e-12 — are scaled up like any others instead of being flattened to zero.
+
+    >>> import numpy as np
+    >>> tiny = np.array([[1e-12], [3e-12]])
+    >>> [float(round(v, 3)) for v in standardize(tiny)[0][:, 0]]
+    [-1.0, 1.0]
+    """
     mean = train.mean(axis=0, keepdims=True)
-    std = train.std(axis=0, keepdims=True) + 1e-6
+    std = train.std(axis=0, keepdims=True)
+    std = std + 1e-6 * float(std.max()) + np.finfo("float64").tiny
     return [(a - mean) / std for a in (train, *others)]
 
 

@@ -63,6 +63,36 @@ def show_feature_maps(
     return fig
 
 
+def show_kernels(kernels: Mapping[str, np.ndarray], filters: int = 16, size: float = 0.7, dpi: int = PHOTO_DPI):
+    """One row per network: the first ``filters`` filters of a first convolution, as small RGB pictures.
+
+    Each kernel has Keras's layout ``(height, width, 3, filters)``; each filter is stretched to [0, 1]
+    on its own, so its pattern shows whatever its scale.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(
+        len(kernels), filters, figsize=(size * filters, size * len(kernels) * 1.2), squeeze=False, dpi=dpi
+    )
+    for row, (name, kernel) in enumerate(kernels.items()):
+        kernel = np.asarray(kernel, dtype="float32")
+        if kernel.ndim != 4 or kernel.shape[2] != 3:
+            raise ValueError(f"{name}: a first convolution's kernel is (height, width, 3, filters), got {kernel.shape}")
+        for col in range(filters):
+            ax = axes[row, col]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if col >= kernel.shape[-1]:
+                ax.axis("off")
+                continue
+            f = kernel[..., col]
+            ax.imshow((f - f.min()) / max(float(f.max() - f.min()), 1e-12), interpolation="nearest")
+            if col == 0:
+                ax.set_ylabel(name, fontsize=8, rotation=0, ha="right", va="center")
+    fig.tight_layout()
+    return fig
+
+
 def plot_series(
     x_labels: Sequence[str],
     series: dict[str, Sequence[float]],

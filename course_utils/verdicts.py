@@ -19,8 +19,8 @@ from .uncertainty import Comparison
 
 
 def points(fraction: float) -> str:
-    """A difference of accuracies in percentage points with its sign: ``+4.0``."""
-    return f"{100 * fraction:+.1f}"
+    """A difference of accuracies in percentage points with its sign: ``+4.0`` (never ``-0.0``)."""
+    return f"{round(100 * fraction, 1) + 0.0:+.1f}"
 
 
 def one_run(comparison: Comparison) -> str:
@@ -57,4 +57,37 @@ def over_seeds(comparisons: Sequence[Comparison]) -> str:
     return (
         f"{leader} beat {other} by {100 * abs(mean):.1f} points on average over {len(comparisons)} seeds "
         f"(from {points(min(differences))} to {points(max(differences))}; {beyond})."
+    )
+
+
+def hierarchy(task: str, taps: Sequence[str], pretrained: Sequence, random: Sequence) -> str:
+    """Lesson 01's finding for one task, in one sentence: how the pretrained network's linear probes
+    change with depth, where they peak, and at how many depths they beat the random network's.
+
+    ``pretrained`` and ``random`` hold, for each tap, one True/False per validation image (the
+    same images for every probe); each probe is one training run.
+    """
+    from .uncertainty import compare
+
+    if not (len(taps) == len(pretrained) == len(random)) or len(taps) < 2:
+        raise ValueError("give one tap name and one array of correct answers per tap, for both networks")
+    accuracy = [float(sum(c)) / len(c) for c in pretrained]
+    depth = compare(pretrained[-1], pretrained[0], taps[-1], taps[0])
+    peak = max(range(len(taps)), key=accuracy.__getitem__)
+    versus = [compare(p, r, "pretrained", "random") for p, r in zip(pretrained, random, strict=True)]
+    ahead = sum(c.a_ahead for c in versus)
+    if peak == len(taps) - 1:
+        where = f"peaks at the last tap, {taps[-1]}"
+    else:
+        drop = compare(pretrained[peak], pretrained[-1], taps[peak], taps[-1])
+        settled = "beyond noise" if drop.a_ahead else "within noise"
+        where = (
+            f"peaks at {taps[peak]} ({accuracy[peak]:.3f}; {points(drop.difference)} points over {taps[-1]}, {settled})"
+        )
+    rise = "beyond noise" if depth.a_ahead else ("the other way, beyond noise" if depth.b_ahead else "within noise")
+    return (
+        f"{task}: the pretrained probe goes from {accuracy[0]:.3f} at {taps[0]} to {accuracy[-1]:.3f} at {taps[-1]} "
+        f"({points(depth.difference)} points, {rise}), {where}, and beats the random network's probe beyond noise "
+        f"at {ahead} of {len(taps)} depths ({points(versus[-1].difference)} points at {taps[-1]}); one training run "
+        "of each probe."
     )

@@ -130,3 +130,19 @@ def test_a_model_that_is_not_a_chain_of_layers_is_refused():
     model, base = _tiny(scale_output=True)  # `* 3.0` is an operation, not a layer: a chain of layers misses it
     with pytest.raises(ValueError, match="one chain"):
         gradcam(model, base, np.ones((1, 8, 8, 3), "float32"))
+
+
+def test_centre_share_tells_the_middle_from_the_edges():
+    from course_utils.gradcam import centre_share
+
+    even = np.ones((8, 8))
+    assert centre_share(even) == pytest.approx(0.25)
+    middle = np.zeros((8, 8))
+    middle[3:5, 3:5] = 1.0
+    assert centre_share(middle) == 1.0
+    edge = np.zeros((8, 8))
+    edge[0, :] = 1.0
+    assert centre_share(edge) == 0.0
+    assert np.isnan(centre_share(np.zeros((8, 8))))
+    with pytest.raises(ValueError, match="one"):
+        centre_share(np.ones((2, 8, 8)))

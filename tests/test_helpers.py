@@ -259,52 +259,66 @@ def test_backup_folders_follow_every_setting_of_the_run(tmp_path):
     assert "block_11_expand" in (first / "run.json").read_text()
 
 
-def _tiny_fit(callback, epochs=2):
+def _tiny_fit(callbacks, epochs=2):
     import keras
 
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
     model.compile(optimizer="adam", loss="mse")
     x, y = np.ones((8, 4), "float32"), np.zeros((8, 1), "float32")
-    return model.fit(x, y, epochs=epochs, verbose=0, callbacks=[callback])
+    return model.fit(
+        x, y, epochs=epochs, verbose=0, callbacks=callbacks if isinstance(callbacks, list) else [callbacks]
+    )
 
 
 def test_a_damaged_backup_is_reported_deleted_and_training_starts_afresh(tmp_path, capsys):
     import keras
 
-    from course_utils.finetune import recovering_backup
+    from course_utils.finetune import backup_folder
 
     def damage(folder):
-        folder.mkdir(exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         (folder / "latest.weights.h5").write_bytes(b"cut short by a kill")
         (folder / "training_metadata.json").write_text('{"epoch": 1}')
 
     damage(tmp_path / "plain")
     with pytest.raises((OSError, ValueError)):  # the fault: Keras's own callback cannot get past it, run after run
         _tiny_fit(keras.callbacks.BackupAndRestore(str(tmp_path / "plain")))
-    damage(tmp_path / "ours")
-    history = _tiny_fit(recovering_backup(tmp_path / "ours"))
-    assert history.epoch == [0, 1]  # from the beginning
+    folder = backup_folder("run", root=tmp_path, lr=1e-5)
+    damage(folder)
+    folder = backup_folder("run", root=tmp_path, lr=1e-5)  # the rerun after the kill
     assert "could not be restored" in capsys.readouterr().out
-    assert not (tmp_path / "ours").exists()  # deleted when the run finished, as Keras does
+    history = _tiny_fit(keras.callbacks.BackupAndRestore(str(folder)))
+    assert history.epoch == [0, 1]  # from the beginning
 
 
-def test_a_fault_other_than_a_damaged_backup_is_raised_and_the_backup_kept(tmp_path, monkeypatch):
+def test_a_readable_backup_is_kept_and_restored(tmp_path, capsys):
     import keras
 
-    from course_utils.finetune import recovering_backup
+    from course_utils.finetune import backup_folder
 
-    folder = tmp_path / "backup"
-    folder.mkdir()
-    (folder / "training_metadata.json").write_text('{"epoch": 1}')
+    folder = backup_folder("run", root=tmp_path, lr=1e-5)
 
-    def out_of_memory(self):
-        raise MemoryError("cannot allocate the optimizer's variables")
+    class Killed(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 0:
+                raise KeyboardInterrupt
 
-    monkeypatch.setattr(keras.callbacks.BackupAndRestore, "_load_model", out_of_memory)
-    with pytest.raises(MemoryError, match="cannot allocate"):
-        _tiny_fit(recovering_backup(folder))
-    assert (folder / "training_metadata.json").is_file(), "a backup that is not damaged must be kept"
+    with pytest.raises(KeyboardInterrupt):
+        _tiny_fit([keras.callbacks.BackupAndRestore(str(folder)), Killed()], epochs=3)
+    folder = backup_folder("run", root=tmp_path, lr=1e-5)
+    assert "could not be restored" not in capsys.readouterr().out
+    history = _tiny_fit(keras.callbacks.BackupAndRestore(str(folder)), epochs=3)
+    assert history.epoch == [1, 2]  # resumed after the epoch the kill interrupted
+
+
+def test_a_random_weights_run_gets_its_own_backup_folder(tmp_path, monkeypatch):
+    from course_utils.assets.random_weights import ENV_VAR
+    from course_utils.finetune import backup_folder
+
+    pretrained = backup_folder("run", root=tmp_path, lr=1e-5)
+    monkeypatch.setenv(ENV_VAR, "1")
+    assert backup_folder("run", root=tmp_path, lr=1e-5) != pretrained
 
 
 def test_image_dataset_names_unreadable_files_and_the_fix(photo_folder):
@@ -341,3 +355,26 @@ def test_fashion_mnist_splits_are_disjoint_and_sized(monkeypatch):
     assert (x_val[:, 0, 0] == np.arange(200) % 256).all() and (x_te[:, 0, 0] == np.arange(5_000, 5_200) % 256).all()
     with pytest.raises(ValueError, match="1..5,000"):
         datasets.fashion_mnist_splits(30, 6_000)
+
+
+def test_standardize_keeps_tiny_features_informative():
+    from course_utils.heads import standardize
+
+    rng = np.random.default_rng(0)
+    signal = rng.normal(size=(200, 3))
+    (tiny,) = standardize(1e-12 * signal)
+    (plain,) = standardize(signal)
+    assert np.allclose(tiny, plain, atol=1e-4)  # the scale of the features does not matter
+    (dead,) = standardize(np.c_[signal, np.zeros(200)])
+    assert np.all(dead[:, -1] == 0) and np.isfinite(dead).all()  # a channel that never varies stays 0
+
+
+def test_colour_agreement_tells_brightness_filters_from_random_ones():
+    from course_utils.model_weights import colour_agreement
+
+    rng = np.random.default_rng(0)
+    random = rng.normal(size=(3, 3, 3, 32))
+    grey = rng.normal(size=(3, 3, 1, 32)).repeat(3, axis=2) + 0.3 * random  # the same pattern in each colour
+    assert abs(colour_agreement(random)) < 0.2 < 0.5 < colour_agreement(grey)
+    with pytest.raises(ValueError, match="height, width, 3"):
+        colour_agreement(np.ones((3, 3, 4, 8)))

@@ -37,19 +37,6 @@ def test_parameters_cell_names_the_profile(path):
     assert nb.metadata.kernelspec.name == KERNEL
 
 
-#: Notebooks whose parameters cell still holds the harness's old knobs (issue 22 converts them one full
-#: run at a time; each needs a full run for the edition once its code changes). Shrinks to empty.
-OLD_PARAMETERS = {
-    "notebooks/01_feature_hierarchy",
-    "notebooks/05_two_phase_fine_tuning",
-    "notebooks/08_capstone_flowers",
-    "solutions/01_feature_hierarchy",
-    "solutions/05_two_phase_fine_tuning",
-    "solutions/08_capstone_flowers",
-    "exercises/01_feature_hierarchy",
-    "exercises/05_two_phase_fine_tuning",
-    "exercises/08_capstone_flowers",
-}
 #: Names only the harness needs: they reach the kernel as environment variables (COURSE_METRICS_PATH,
 #: COURSE_RANDOM_WEIGHTS), so a learner's parameters cell holds only what a learner may change.
 HARNESS_NAMES = re.compile(r"\b(METRICS_PATH|WEIGHTS)\b")
@@ -62,9 +49,6 @@ def test_the_parameters_cell_and_the_code_hold_no_harness_knobs(path):
     named = sorted(
         {m.group(1) for cell in nb.cells if cell.cell_type == "code" for m in HARNESS_NAMES.finditer(cell.source)}
     )
-    if key in OLD_PARAMETERS:
-        assert named, f"{key} no longer names METRICS_PATH or WEIGHTS: take it off OLD_PARAMETERS"
-        return
     assert not named, (
         f"{key} names {', '.join(named)}: the harness passes its metrics file and the negative control's random "
         'weights through the environment (course_utils.setup reads them); write weights="imagenet" and call setup() '
@@ -142,3 +126,26 @@ def test_every_notebook_says_how_long_it_takes_as_measured():
 
     stale = update_timings(write=False)
     assert not stale, f"run-time lines missing or stale in {stale}: run 'python -m course_utils timings'"
+
+
+#: A lesson is read in one sitting: at most this many words of prose (markdown, without the generated
+#: run-time line and HTML comments) and this many non-blank lines of code.
+MAX_PROSE_WORDS, MAX_CODE_LINES = 1500, 250
+
+
+@pytest.mark.parametrize("path", course_notebooks(), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_a_lesson_can_be_read_in_one_sitting(path):
+    nb = nbformat.read(path, as_version=4)
+    prose = " ".join(
+        re.sub(r"<!--.*?-->|\*Run time measured.*", "", cell.source, flags=re.S)
+        for cell in nb.cells
+        if cell.cell_type == "markdown"
+    )
+    words = len(prose.split())
+    lines = sum(1 for cell in nb.cells if cell.cell_type == "code" for line in cell.source.splitlines() if line.strip())
+    assert words <= MAX_PROSE_WORDS, (
+        f"{path.name}: {words} words of prose (at most {MAX_PROSE_WORDS}): cut, or split the lesson"
+    )
+    assert lines <= MAX_CODE_LINES, (
+        f"{path.name}: {lines} lines of code (at most {MAX_CODE_LINES}): move plumbing to course_utils"
+    )

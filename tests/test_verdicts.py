@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 
+import numpy as np
 import pytest
 
 from course_utils import verdicts
@@ -38,3 +39,29 @@ def test_over_seeds_refuses_nothing_or_a_mixture_of_comparisons():
         verdicts.over_seeds([])
     with pytest.raises(ValueError, match="same two settings"):
         verdicts.over_seeds([_c(0.1), _c(0.1, b="other")])
+
+
+def test_points_never_shows_minus_zero():
+    from course_utils.verdicts import points
+
+    assert points(-0.0001) == "+0.0" and points(0.0404) == "+4.0" and points(-0.0404) == "-4.0"
+
+
+def test_hierarchy_names_the_rise_the_peak_and_the_lead():
+    from course_utils.verdicts import hierarchy
+
+    n = 400
+    rng = np.random.default_rng(0)
+
+    def right(share):
+        return rng.random(n) < share
+
+    pretrained = [right(0.6), right(0.8), right(0.95), right(0.85)]
+    random = [right(0.6), right(0.5), right(0.5), right(0.5)]
+    sentence = hierarchy("flowers", ["a", "b", "c", "d"], pretrained, random)
+    assert "peaks at c" in sentence and "beyond noise at 3 of 4 depths" in sentence
+    assert "one training run" in sentence
+    at_top = hierarchy("cats", ["a", "b"], [right(0.6), right(0.97)], [right(0.6), right(0.5)])
+    assert "peaks at the last tap, b" in at_top and "beyond noise)" in at_top
+    with pytest.raises(ValueError, match="one tap name"):
+        hierarchy("x", ["a"], [right(0.5)], [right(0.5)])

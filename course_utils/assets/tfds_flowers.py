@@ -10,6 +10,8 @@ offline, it fails within seconds with the fixes instead of retrying for minutes.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import random
 from collections.abc import Callable
 from pathlib import Path
@@ -76,8 +78,10 @@ def prepare_tf_flowers(
     import tensorflow_datasets as tfds
 
     unseed_temporary_names()  # for this preparation and for the lesson's tfds.load after it
-    builder = tfds.builder("tf_flowers", data_dir=None if data_dir is None else str(data_dir))
-    if builder.is_prepared():
+    with _quiet_absl():  # an unprepared folder makes TFDS warn "Variant folder ... has no dataset_info.json"
+        builder = tfds.builder("tf_flowers", data_dir=None if data_dir is None else str(data_dir))
+        prepared = builder.is_prepared()
+    if prepared:
         return _summary(builder, "already prepared")
     install_tfds_download_guard(probe)
     archive = Path(archive) if archive is not None else flowers_archive()
@@ -88,7 +92,7 @@ def prepare_tf_flowers(
             f"tf_flowers is not prepared and {archive} does not exist: tfds.load will download it "
             "(the internet is reachable)."
         )
-    with holding(preparation_target(data_dir), "preparing tf_flowers"):
+    with holding(preparation_target(data_dir), "preparing tf_flowers"), _quiet_absl():
         builder = tfds.builder("tf_flowers", data_dir=None if data_dir is None else str(data_dir))
         if builder.is_prepared():  # another process prepared it while we waited
             return _summary(builder, "already prepared")
@@ -99,7 +103,6 @@ def prepare_tf_flowers(
 def _build_from_archive(builder, archive: Path) -> None:
     """Run TFDS's own builder with its download of the archive answered by the local file."""
     import tensorflow_datasets as tfds
-    from absl import logging as absl_logging
     from tensorflow_datasets.core.download import download_manager
 
     original = download_manager.DownloadManager.download
@@ -112,17 +115,30 @@ def _build_from_archive(builder, archive: Path) -> None:
         return original(self, url_or_urls)
 
     download_manager.DownloadManager.download = from_archive
-    verbosity = absl_logging.get_verbosity()
     tfds.disable_progress_bar()  # offline, the bars and INFO lines describe a download that never happens
-    absl_logging.set_verbosity(absl_logging.WARNING)
+    # Its bold "Downloading and preparing" lines describe the same download: the summary this module
+    # returns says what happened instead.
     try:
-        builder.download_and_prepare(
-            download_config=tfds.download.DownloadConfig(
-                try_download_gcs=False, compute_stats=tfds.download.ComputeStatsMode.SKIP
+        with contextlib.redirect_stdout(io.StringIO()):
+            builder.download_and_prepare(
+                download_config=tfds.download.DownloadConfig(
+                    try_download_gcs=False, compute_stats=tfds.download.ComputeStatsMode.SKIP
+                )
             )
-        )
     finally:
         download_manager.DownloadManager.download = original
+
+
+@contextlib.contextmanager
+def _quiet_absl():
+    """TFDS's absl warnings and INFO lines off for the duration (errors still show)."""
+    from absl import logging as absl_logging
+
+    verbosity = absl_logging.get_verbosity()
+    absl_logging.set_verbosity(absl_logging.ERROR)
+    try:
+        yield
+    finally:
         absl_logging.set_verbosity(verbosity)
 
 
