@@ -52,8 +52,9 @@ ENVIRONMENT = {"COURSE_RANDOM_WEIGHTS": "1"}
 #: harness and the other tools in ``tooling/`` run the notebook but compute none of its metrics.
 PACKAGE = Path(__file__).resolve().parents[1]
 MEASURING_MODULES = ("*.py", "assets/*.py")
-#: Modules there that no notebook runs: the command line's entry point, the machine check, the mirror's builder.
-NOT_MEASURING = ("__main__.py", "assets/doctor.py", "assets/fetch.py")
+#: Modules there that no weight-dependent claim rests on: the command line's entry point, the machine check, the
+#: mirror's builder, and lesson 09's backend probes (random weights by design; its checks are all mechanisms).
+NOT_MEASURING = ("__main__.py", "assets/doctor.py", "assets/fetch.py", "keras_backends.py")
 #: The releases whose behaviour the metrics depend on (major.minor: a patch release keeps the record).
 FRAMEWORKS = ("tensorflow", "keras")
 
