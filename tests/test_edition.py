@@ -241,3 +241,22 @@ def test_a_correction_of_the_prose_reaches_the_edition_without_a_new_run(tmp_pat
     ]
     assert copy.cells[4].outputs[-1]["data"]["image/png"] == "iVBORw0KGgo=", "the run's outputs stay on their code"
     assert check_edition(root / "edition", root) == []
+
+
+def test_a_comment_added_to_the_code_reaches_the_edition_without_a_new_run(tmp_path):
+    root = _course(tmp_path)
+    report = _report(root, NAMES)
+    build_edition(report, root / "edition", root)
+    path = root / "notebooks" / "00_intro.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[-1].source = "# on Keras 3.16 and later this shows more\nshow_images(photos)  # the grid"
+    nbformat.write(nb, path)
+    assert check_edition(root / "edition", root) == [], "a comment is not a change of what ran"
+    report.unlink()
+    build_edition(report, root / "edition", root)
+    copy = nbformat.read(root / "edition" / "notebooks" / "00_intro.ipynb", as_version=4)
+    assert copy.cells[-1].source == "# on Keras 3.16 and later this shows more\nshow_images(photos)  # the grid"
+    assert copy.cells[-1].outputs[-1]["data"]["image/png"] == "iVBORw0KGgo=", "the run's outputs stay on their code"
+    nb.cells[-1].source = "show_images(photos[:4])"  # code, not a comment: stale
+    nbformat.write(nb, path)
+    assert "has changed since the edition" in check_edition(root / "edition", root)[0]

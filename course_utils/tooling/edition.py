@@ -26,7 +26,7 @@ from typing import Any
 import nbformat
 
 from .figures import missing_figures
-from .notebook_cells import INJECTED, code_sources, first_markdown_index
+from .notebook_cells import INJECTED, code_sources, first_markdown_index, normalized_code
 from .paths import REPORT_DIR, ROOT, THRESHOLDS_FILE, course_notebooks, notebook_key
 from .thresholds import Thresholds
 from .timings import duration_text, timing_line, with_timing
@@ -49,10 +49,12 @@ class EditionError(RuntimeError):
 
 
 def code_digest(notebook: str | Path) -> str:
-    """A hash of a notebook's code cells in order (papermill's injected parameters left out)."""
+    """A hash of the code a notebook runs: its code cells in order, comments and docstrings left out (as the
+    negative controls' fingerprint does), and papermill's injected parameters too. A comment added to a code
+    cell changes no output, so it reaches the edition without a new run, like a correction of the Markdown."""
     digest = hashlib.sha256()
     for source in code_sources(nbformat.read(notebook, as_version=4)):
-        digest.update(source.encode() + b"\0")
+        digest.update(normalized_code(source).encode() + b"\0")
     return digest.hexdigest()
 
 
@@ -115,14 +117,15 @@ def with_current_prose(executed: nbformat.NotebookNode, current: nbformat.Notebo
     """The ``current`` notebook's cells, each code cell with the outputs of its run in ``executed``.
 
     The code of the two is the same (the code digest says so), so outputs move over cell by cell; the
-    Markdown is the notebook's as it is now: a correction of the prose needs no new run.  Cells that
+    Markdown and the code cells' text, comments included, are the notebook's as they are now: a correction of the
+    prose or of a comment needs no new run.  Cells that
     exist only in the executed copy (the edition's note) are kept in place after the title.
     """
     ran = [
         cell for cell in executed.cells if cell.cell_type == "code" and INJECTED not in cell.metadata.get("tags", [])
     ]
     code = [cell for cell in current.cells if cell.cell_type == "code"]
-    if [cell.source for cell in ran] != [cell.source for cell in code]:
+    if [normalized_code(cell.source) for cell in ran] != [normalized_code(cell.source) for cell in code]:
         raise EditionError("with_current_prose: the executed copy ran other code than the notebook holds")
     outputs = iter(ran)
     cells = []

@@ -23,12 +23,9 @@ live in CI (``tests/test_notebooks.py``), through the same :func:`control_verdic
 
 from __future__ import annotations
 
-import ast
 import datetime
 import hashlib
-import io
 import json
-import tokenize
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +33,7 @@ from typing import Any
 
 import nbformat
 
-from .notebook_cells import code_sources
+from .notebook_cells import code_sources, normalized_code
 from .paths import ROOT, THRESHOLDS_FILE, notebook_key
 from .reports import write_atomically
 from .thresholds import Check, Outcome, Thresholds
@@ -57,45 +54,6 @@ MEASURING_MODULES = ("*.py", "assets/*.py")
 NOT_MEASURING = ("__main__.py", "assets/doctor.py", "assets/fetch.py", "keras_backends.py")
 #: The releases whose behaviour the metrics depend on (major.minor: a patch release keeps the record).
 FRAMEWORKS = ("tensorflow", "keras")
-
-
-def normalized_code(source: str) -> str:
-    """``source`` without its comments, docstrings, blank lines and trailing spaces (as written if it does not parse).
-
-    The text itself is kept, not re-printed from the syntax tree: ``ast.unparse`` writes some f-strings
-    differently from one Python release to the next, which would make a record look stale on another Python.
-    """
-    try:
-        tree = ast.parse(source)
-        comments = [
-            (*token.start, *token.end)
-            for token in tokenize.generate_tokens(io.StringIO(source).readline)
-            if token.type == tokenize.COMMENT
-        ]
-    except (SyntaxError, tokenize.TokenError):  # an IPython magic, say: kept verbatim
-        return source
-    lines = source.splitlines()
-
-    def column(line: int, byte_offset: int) -> int:  # the syntax tree counts UTF-8 bytes, tokenize characters
-        return len(lines[line - 1].encode("utf-8")[:byte_offset].decode("utf-8", "ignore"))
-
-    docstrings = [
-        (
-            first.lineno,
-            column(first.lineno, first.col_offset),
-            first.end_lineno,
-            column(first.end_lineno, first.end_col_offset),
-        )
-        for node in ast.walk(tree)
-        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-        and node.body
-        and isinstance(first := node.body[0], ast.Expr)
-        and isinstance(first.value, ast.Constant)
-        and isinstance(first.value.value, str)
-    ]
-    for start_line, start_col, end_line, end_col in sorted(comments + docstrings, reverse=True):
-        lines[start_line - 1 : end_line] = [lines[start_line - 1][:start_col] + lines[end_line - 1][end_col:]]
-    return "\n".join(line.rstrip() for line in lines if line.strip())
 
 
 def fingerprint(notebook: Path, package: Path = PACKAGE) -> str:
