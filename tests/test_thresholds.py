@@ -39,14 +39,18 @@ def test_the_thresholds_file_parses_and_covers_every_notebook():
 
 #: What a fresh-clone ``.ci/run`` must stay below, on the slowest machine it runs on.
 CI_LIMIT_S = 30 * 60
-#: Everything ``.ci/run`` does besides the harness's notebook runs (install, the site's extra, build and browser
-#: test, assets, doctor, lint, unit tests, the exercises under nbval), measured: the fresh-clone CI of 2026-12-01
-#: took 23.0 min, the harness 16.2 of them (README, the ``ci`` results), on a machine 1.6x slower than 2026-11-29's.
-REST_OF_CI_HERE_S = (23.0 - 16.2) * 60
-#: How much slower the slowest CI machine seen is than that one: 1.8x the fast machine (2026-11-23: the same
-#: fresh-clone CI took 12 min on one and 21.6 on the other), against 1.6x. The ci ``measured_s`` are already
-#: times on (or estimated for) the slowest machine.
-SLOW_MACHINE_FACTOR = 1.8 / 1.6
+#: How much slower the slowest CI machine seen is than the faster one (2026-11-23: the same fresh-clone CI took
+#: 12 min on one and 21.6 on the other). The ci ``measured_s`` are times on (or scaled to) that slowest machine.
+SLOW_MACHINE_FACTOR = 1.8
+#: Everything ``.ci/run`` does besides the harness's notebook runs and the Keras main step (install, the site's
+#: extra, build and browser test, assets, doctor, lint, unit tests, the exercises under nbval), measured on the
+#: faster machine: the fresh-clone CI of 2026-12-02 (c5b9e78) took 15.4 min, the harness 9.1 and the Keras main
+#: step 1.3 of them (README, the ``ci`` results).
+REST_OF_CI_FAST_S = (15.4 - 9.1 - 1.3) * 60
+#: What issue 23's steps add besides lesson 09's run (counted at its measured_s): the ``backends`` extra after the
+#: install, and the wait for the lowest and highest versions' environments, which install and test beside the
+#: main install, site build, assets and doctor (.ci/run), scaled to the faster machine.
+VERSIONS_AND_BACKENDS_FAST_S = 0  # provisional, until a fresh-clone CI with these steps is measured
 #: The Keras main step after the tests (``.ci/run``): the wheel installed into a folder, then these notebooks in ci.
 #: Lesson 04 only: lesson 02 passes there too (run by hand on 2026-12-02) but does not fit CI's 30 minutes.
 KERAS_MAIN_RUNS = ("notebooks/04_batchnorm_trap",)
@@ -55,11 +59,12 @@ KERAS_MAIN_INSTALL_S = 8  # 6 s measured on 2026-12-02 (pip, --no-index, into a 
 
 def test_the_ci_harness_fits_its_measured_budget():
     """Every run the harness makes (tests/test_notebooks.py: each notebook in ci; then the Keras main step's runs),
-    at its ci ``measured_s`` in tests/thresholds.toml, plus the rest of CI scaled to the slower machine, fits the
+    at its ci ``measured_s`` in tests/thresholds.toml, plus the rest of CI scaled to the slowest machine, fits the
     30 minutes CI must stay below there.
 
-    The measured ci times are conservative (when they added up to 18.9 min, the harness took 16.7 there): that is
-    this check's margin. A run without a ci ``measured_s`` would be counted at a guess, so it fails instead."""
+    The ci ``measured_s`` are the fresh-clone CI's times on the faster machine times 1.8, with no margin of their
+    own: the check is as tight as the measurements. A run without a ci ``measured_s`` would be counted at a guess,
+    so it fails instead."""
     from test_notebooks import NOTEBOOKS
 
     thresholds = Thresholds.load(THRESHOLDS_FILE)
@@ -70,7 +75,7 @@ def test_the_ci_harness_fits_its_measured_budget():
         "('python -m course_utils run --profile ci NOTEBOOK') and record their wall time there"
     )
     harness_s = sum(thresholds.measured_s(key, "ci") for key in runs)
-    rest_s = SLOW_MACHINE_FACTOR * REST_OF_CI_HERE_S + KERAS_MAIN_INSTALL_S
+    rest_s = SLOW_MACHINE_FACTOR * (REST_OF_CI_FAST_S + VERSIONS_AND_BACKENDS_FAST_S) + KERAS_MAIN_INSTALL_S
     assert harness_s + rest_s <= CI_LIMIT_S, (
         f"the ci runs' measured_s add up to {harness_s / 60:.1f} min and the rest of CI takes about {rest_s / 60:.1f} "
         f"on the slower machine: {(harness_s + rest_s) / 60:.1f} min, over CI's {CI_LIMIT_S / 60:.0f}. Make a ci "
