@@ -15,6 +15,7 @@ module per topic:
 - :mod:`course_utils.plots` — image grids, series, learning curves, confusion matrices;
 - :mod:`course_utils.gradcam` — Grad-CAM heatmaps of a model with a nested base, laid over their photos;
 - :mod:`course_utils.deployment` — a photo written as a file, model sizes on disk, single-image latency;
+- :mod:`course_utils.keras_backends` — lesson 09's probes: the same Keras code on TensorFlow, JAX and PyTorch;
 - :mod:`course_utils.exercise_checks` — the exercises' checks, each with a hint when the answer is wrong;
 - :mod:`course_utils.profiles` — the ``full``, ``ci`` and ``smoke`` sizes a notebook runs at.
 

@@ -103,8 +103,8 @@ def _outcome(step: Any) -> str:
     try:
         return "yes" if step() else "no"
     except Exception as error:  # a backend that refuses the step: the table shows which error, and its first line
-        first_line = (str(error).strip().splitlines() or [""])[0]
-        return f"error: {type(error).__name__}: {first_line[:200]}"
+        first_sentence = (str(error).strip().splitlines() or [""])[0].split(". ")[0].rstrip(".")
+        return f"error: {type(error).__name__}: {first_sentence[:300]}"
 
 
 def compile_rule() -> dict[str, str]:

@@ -220,12 +220,17 @@ def test_a_damaged_manifest_is_named_with_the_fix_not_a_traceback(tmp_path):
         Thresholds.load(root / "tests" / "thresholds.toml", root / "edition" / MANIFEST)
 
 
-def test_a_correction_of_the_prose_reaches_the_edition_without_a_new_run(tmp_path):
+def _edition_and_lesson(tmp_path):
+    """A course with its edition built from a full run; the report, and the first lesson's path and cells."""
     root = _course(tmp_path)
     report = _report(root, NAMES)
     build_edition(report, root / "edition", root)
     path = root / "notebooks" / "00_intro.ipynb"
-    nb = nbformat.read(path, as_version=4)
+    return root, report, path, nbformat.read(path, as_version=4)
+
+
+def test_a_correction_of_the_prose_reaches_the_edition_without_a_new_run(tmp_path):
+    root, report, path, nb = _edition_and_lesson(tmp_path)
     nb.cells[0].source = "# notebooks/00_intro\n\nWhy it matters, said better."
     nb.cells.insert(2, nbformat.v4.new_markdown_cell("A new paragraph before the plot."))
     nbformat.write(nb, path)
@@ -244,11 +249,7 @@ def test_a_correction_of_the_prose_reaches_the_edition_without_a_new_run(tmp_pat
 
 
 def test_a_comment_added_to_the_code_reaches_the_edition_without_a_new_run(tmp_path):
-    root = _course(tmp_path)
-    report = _report(root, NAMES)
-    build_edition(report, root / "edition", root)
-    path = root / "notebooks" / "00_intro.ipynb"
-    nb = nbformat.read(path, as_version=4)
+    root, report, path, nb = _edition_and_lesson(tmp_path)
     nb.cells[-1].source = "# on Keras 3.16 and later this shows more\nshow_images(photos)  # the grid"
     nbformat.write(nb, path)
     assert check_edition(root / "edition", root) == [], "a comment is not a change of what ran"
