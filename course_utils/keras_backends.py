@@ -4,7 +4,7 @@ Keras 3 picks its backend once, when it is first imported (``KERAS_BACKEND``), s
 child process of its own: ``python -m course_utils.keras_backends '<json settings>'`` prints one JSON line with
 
 - ``compile_rule``: lesson 02's five experiments — does a layer learn in the next ``fit`` after its ``trainable``
-  changed, with and without a new ``compile``? (``"yes"``, ``"no"`` or ``"error: <exception type>"``);
+  changed, with and without a new ``compile``? (``"yes"``, ``"no"`` or ``"error: <type>: <its first sentence>"``);
 - ``batchnorm``: lesson 04's tiny base fitted three ways — did ``fit`` move the BatchNorm statistics, and how
   far apart are the model's outputs in training mode (what ``fit`` trains on) and in inference mode (what
   ``predict`` computes) afterwards: the train/inference mismatch;
@@ -159,7 +159,7 @@ def batchnorm_mechanism() -> dict[str, dict[str, float]]:
     import keras
     import numpy as np
 
-    from .finetune import batchnorm_statistics, is_batchnorm, statistics_drift
+    from .finetune import batchnorm_statistics, statistics_drift, unfreeze_top
 
     rng = np.random.default_rng(0)
     xs, ys = rng.normal(3, 2, (64, 4)).astype("float32"), rng.integers(0, 2, 64).astype("float32")
@@ -181,8 +181,7 @@ def batchnorm_mechanism() -> dict[str, dict[str, float]]:
         if way.startswith("subclassed"):
             model = TrainingFalse(base, head)
         else:
-            for layer in base.layers:
-                layer.trainable = not (way.endswith("trainable=False") and is_batchnorm(layer))
+            unfreeze_top(base, 0, keep_batchnorm_frozen=way.endswith("trainable=False"))  # BN frozen: that way
             model = keras.Model(outer, head(base(outer, training=False) if "training=False" in way else base(outer)))
         model.compile(optimizer="adam", loss=keras.losses.BinaryCrossentropy(from_logits=True))
         before = batchnorm_statistics(base)
