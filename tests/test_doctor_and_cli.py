@@ -20,6 +20,7 @@ def test_doctor_passes_on_this_environment(monkeypatch, capsys):
     assert doctor.run_doctor() == 0
     out = capsys.readouterr().out
     assert "[OK  ] tensorflow" in out and "Ready for the course" in out
+    assert "memory available" in out  # beside the disk
 
 
 def test_low_disk_is_blocking_with_advice(monkeypatch, tmp_path):
@@ -27,6 +28,17 @@ def test_low_disk_is_blocking_with_advice(monkeypatch, tmp_path):
     monkeypatch.setattr(doctor.shutil, "disk_usage", lambda path: usage(10**12, 10**12, 2 * 10**8))
     finding = doctor.disk_finding(tmp_path)
     assert finding.level == "fail" and "free some space" in finding.message
+
+
+def test_memory_is_judged_against_the_lessons_measured_peaks():
+    plenty = doctor.memory_finding(total_gb=16, available_gb=doctor.FULL_PEAK_GB + 1)
+    assert plenty.level == "ok" and "memory available" in plenty.message
+    quick_only = doctor.memory_finding(total_gb=8, available_gb=(doctor.QUICK_PEAK_GB + doctor.FULL_PEAK_GB) / 2)
+    assert quick_only.level == "warn" and '"quick"' in quick_only.message
+    crowded = doctor.memory_finding(total_gb=8, available_gb=doctor.QUICK_PEAK_GB / 2)
+    assert crowded.level == "warn" and "close other programs" in crowded.message
+    too_small = doctor.memory_finding(total_gb=doctor.QUICK_PEAK_GB / 2, available_gb=doctor.QUICK_PEAK_GB / 3)
+    assert too_small.level == "fail" and "edition" in too_small.message
 
 
 def test_missing_package_is_blocking(monkeypatch):

@@ -28,11 +28,12 @@ def test_reports_fill_their_readme_blocks(tmp_path):
         executed="x",
         seconds=12.0,
         metrics={"pets_top1_species_accuracy": 0.867},
+        peak_memory_mb=1234,
     )
     write_report([run], "ci", directory=tmp_path)
     assert update_readme(readme, directory=tmp_path, edition=tmp_path / "no-edition") == ["ci"]
     text = readme.read_text()
-    assert "| `notebooks/00_setup.ipynb` | ok | 12 s | pets_top1_species_accuracy 0.867 |" in text
+    assert "| `notebooks/00_setup.ipynb` | ok | 12 s | 1.2 GB | pets_top1_species_accuracy 0.867 |" in text
     assert "profile `ci`" in text and text.count("old") == 1 and text.endswith("bottom\n")
 
 

@@ -26,6 +26,9 @@ ESSENTIAL_FILES = (
     "cats_and_dogs_filtered.zip",
 )
 MIN_FREE_GB, LOW_FREE_GB = 1.0, 5.0
+#: The most memory one lesson's kernel held at its peak, in GB, measured by the harness (tooling/memory.py;
+#: TEACHING.md lists every lesson's): in ``quick`` and in ``full``.  A laptop needs that much available.
+QUICK_PEAK_GB, FULL_PEAK_GB = 3.0, 4.0
 NOTEBOOK_KERNEL = "python3"  # the kernel every notebook names (tooling.harness.KERNEL), JupyterLab's default
 KERNEL_PROBE_TIMEOUT_S = 20.0
 # Run on a kernel's interpreter: its environment first, then whether a kernel can start on it at all.
@@ -329,6 +332,34 @@ def disk_finding(path: Path | None = None) -> Finding:
     return Finding("ok", "disk", f"{free_gb:.0f} GB free at {path}")
 
 
+def memory_finding(total_gb: float | None = None, available_gb: float | None = None) -> Finding:
+    """The machine's memory against the lessons' measured peaks: enough for ``full``, only ``quick``, or too little."""
+    import psutil
+
+    memory = psutil.virtual_memory()
+    total_gb = memory.total / 1e9 if total_gb is None else total_gb
+    available_gb = memory.available / 1e9 if available_gb is None else available_gb
+    held = f"{available_gb:.1f} GB of {total_gb:.1f} GB memory available"
+    if available_gb < QUICK_PEAK_GB:
+        return Finding(
+            "fail" if total_gb < QUICK_PEAK_GB else "warn",
+            "memory",
+            f"{held}; the heaviest lesson needs about {QUICK_PEAK_GB:.1f} GB even in the quick profile — "
+            + (
+                "this machine cannot run it: read that lesson in the edition (edition/) instead"
+                if total_gb < QUICK_PEAK_GB
+                else "close other programs (a browser holds 1-2 GB) before running a lesson"
+            ),
+        )
+    if available_gb < FULL_PEAK_GB:
+        return Finding(
+            "warn",
+            "memory",
+            f'{held}: enough for PROFILE = "quick"; the heaviest lesson in "full" peaks at about {FULL_PEAK_GB:.1f} GB',
+        )
+    return Finding("ok", "memory", f"{held} (the heaviest lesson peaks at about {FULL_PEAK_GB:.1f} GB)")
+
+
 def diagnose(verify: bool = False) -> list[Finding]:
     """Every finding about this machine; blocking problems have level ``fail``."""
     return [
@@ -338,6 +369,7 @@ def diagnose(verify: bool = False) -> list[Finding]:
         kernel_finding(),
         *asset_findings(verify),
         disk_finding(),
+        memory_finding(),
     ]
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ..recording import METRICS_PATH_VAR, read_metrics
 from .figures import inline_backend, missing_figures
+from .memory import PeakMemory
 from .output_contracts import compare_marked_outputs
 from .paths import OUT_DIR, ROOT, THRESHOLDS_FILE, notebook_key
 from .provenance import machine_description, package_versions
@@ -55,6 +56,7 @@ class NotebookRun:
     python_version: str = ""
     machine: str = ""
     versions: dict[str, str] = field(default_factory=dict)
+    peak_memory_mb: float | None = None  # the kernel's and its children's resident memory at its peak (sampled)
 
     @property
     def ok(self) -> bool:
@@ -137,7 +139,7 @@ def execute(
     try:
         # figures kept in the executed copy, whatever MPLBACKEND the caller set
         kernel_env = {METRICS_PATH_VAR: str(metrics_path), **(environment or {})}
-        with inline_backend(), own_interpreter_kernel(kernel_env) as kernel_manager_class:
+        with inline_backend(), PeakMemory() as peak, own_interpreter_kernel(kernel_env) as kernel_manager_class:
             papermill.execute_notebook(
                 str(notebook),
                 str(partial),
@@ -154,6 +156,7 @@ def execute(
     if partial.exists():  # finished, or failed in a cell: the copy shows how far it got (KeyboardInterrupt skips this)
         partial.replace(executed)
     run.seconds = time.perf_counter() - started
+    run.peak_memory_mb = round(peak.megabytes) if peak.peak_bytes else None
     run.metrics = read_metrics(metrics_path)
     if run.error is None:
         run.problems += compare_marked_outputs(notebook, executed)

@@ -168,13 +168,14 @@ def markdown_table(meta: dict[str, Any], runs: list[NotebookRun]) -> str:
         + (f", commit {', '.join(meta['commits'])}" if meta.get("commits") else "")
         + f"; total {meta['total_seconds'] / 60:.1f} min.",
         "",
-        "| notebook | result | wall time | measured |",
-        "|---|---|---|---|",
+        "| notebook | result | wall time | peak memory | measured |",
+        "|---|---|---|---|---|",
     ]
     for run in runs:
         shown = ", ".join(f"{name} {value:.3g}" for name, value in sorted(run.metrics.items()))
         name = f"`{run.notebook}`" + (f" ({run.note})" if run.note else "")
-        lines.append(f"| {name} | {run.result} | {run.time_text()} | {shown} |")
+        memory = f"{run.peak_memory_mb / 1000:.1f} GB" if run.peak_memory_mb else "not measured"
+        lines.append(f"| {name} | {run.result} | {run.time_text()} | {memory} | {shown} |")
     return "\n".join(lines)
 
 
