@@ -1,4 +1,5 @@
-"""Run profiles: one table of knobs for the real lesson (``full``), CI (``ci``) and plumbing checks (``smoke``).
+"""Run profiles: one table of knobs for the real lesson (``full``), slow laptops (``quick``), CI (``ci``) and
+plumbing checks (``smoke``).
 
 Every notebook starts with a papermill ``parameters`` cell that names a ``PROFILE`` and the knobs
 it uses, each ``None`` by default, meaning "take the profile's value".  A learner gets ``full``;
@@ -6,6 +7,10 @@ the test harness injects ``PROFILE = "ci"`` and nothing else, so a learner who s
 ``PROFILE = "ci"`` runs exactly what CI runs.  The values come from the table here; a notebook
 whose run in a profile differs from the table says so in its own ``setup(..., overrides={"ci":
 {...}})`` call, where its reader sees it.  Nothing else changes a profile.
+
+``quick`` is ``ci`` made larger only where a lesson's central effect needs it: it starts from the
+notebook's ci values (the table's ci row and the notebook's ``overrides["ci"]``), then applies the
+notebook's ``overrides["quick"]``.  A lesson whose ci run already shows its effect runs the same in both.
 """
 
 from __future__ import annotations
@@ -47,9 +52,12 @@ KNOB_VALUES: Mapping[str, tuple[str, int, int]] = MappingProxyType(
 #: Knobs whose value may be ``None`` in the profiles' table and a notebook's own values: "all of them".
 NONE_MEANS_ALL = ("train_images", "val_images")
 
-#: The profiles.  ``full`` is the lesson as written; ``ci`` keeps the whole harness within about
-#: 15 minutes on a 2-core CPU (tests/thresholds.toml records each notebook's time); ``smoke`` only
-#: checks the plumbing.
+#: The profiles.  ``full`` is the lesson as written; ``quick`` shows every lesson's effect in at most
+#: a third of its full time (``BASED_ON``); ``ci`` keeps the whole harness within about 15 minutes on a
+#: 2-core CPU (tests/thresholds.toml records each notebook's time); ``smoke`` only checks the plumbing.
+_CI = MappingProxyType(
+    dict(image_size=128, train_images=600, val_images=400, batch_size=32, epochs=5, fine_tune_epochs=1, n_photos=60)
+)
 PROFILES: Mapping[str, Mapping[str, Any]] = MappingProxyType(
     {
         "full": MappingProxyType(
@@ -63,22 +71,22 @@ PROFILES: Mapping[str, Mapping[str, Any]] = MappingProxyType(
                 n_photos=200,
             )
         ),
-        "ci": MappingProxyType(
-            dict(
-                image_size=128,
-                train_images=600,
-                val_images=400,
-                batch_size=32,
-                epochs=5,
-                fine_tune_epochs=1,
-                n_photos=60,
-            )
-        ),
+        "quick": _CI,  # and, through BASED_ON, the notebook's ci values before its quick ones
+        "ci": _CI,
         "smoke": MappingProxyType(
             dict(image_size=96, train_images=64, val_images=64, batch_size=16, epochs=1, fine_tune_epochs=1, n_photos=8)
         ),
     }
 )
+
+#: A profile that starts from another's values, the notebook's overrides for it included, before its own.
+BASED_ON: Mapping[str, str] = MappingProxyType({"quick": "ci"})
+
+
+def own_overrides(profile: str, overrides: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """A notebook's values in ``profile``: those of the profile it is based on, then its own."""
+    base = own_overrides(BASED_ON[profile], overrides) if profile in BASED_ON else {}
+    return {**base, **overrides.get(profile, {})}
 
 
 def _require_knobs(names: Iterable[str], where: str) -> None:
@@ -128,7 +136,8 @@ class Settings:
         _require_knobs(knobs, "the settings")
         self.profile = profile
         self.overridden = {  # what this notebook changes in its profile
-            key: check_knob(key, value, f"overrides[{profile!r}]") for key, value in overrides.get(profile, {}).items()
+            key: check_knob(key, value, f"overrides[{profile!r}]")
+            for key, value in own_overrides(profile, overrides).items()
         }
         self._values = {**PROFILES[profile], **self.overridden}
         self._values.update({key: check_knob(key, value) for key, value in knobs.items() if value is not None})

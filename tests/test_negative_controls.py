@@ -22,12 +22,14 @@ def test_every_claim_fails_with_random_weights_on_the_current_code():
 
 
 @pytest.mark.records
-def test_every_full_claim_fails_on_a_recorded_random_weights_run():
-    """Every full claim is measured and fails on the notebook's full random-weights run, or else its ci run."""
-    verdicts = nc.judge_all(course_notebooks(), profile="full")
+@pytest.mark.parametrize("profile", ["full", "quick"])
+def test_every_full_and_quick_claim_fails_on_a_recorded_random_weights_run(profile):
+    """Every full (quick) claim is measured and fails on the notebook's random-weights run in that profile, or
+    else its ci run."""
+    verdicts = nc.judge_all(course_notebooks(), profile=profile)
     problems = [problem for verdict in verdicts for problem in verdict.problems]
     assert not problems, "\n".join(problems)
-    assert sum(len(verdict.defeated) for verdict in verdicts) >= 40, "too few full claims defeated"
+    assert sum(len(verdict.defeated) for verdict in verdicts) >= 40, f"too few {profile} claims defeated"
 
 
 def _course(tmp_path, code="x = 1", markdown="# A lesson"):

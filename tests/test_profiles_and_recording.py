@@ -33,7 +33,7 @@ def test_none_takes_the_profile_value_and_explicit_values_win():
 
 
 def test_unknown_profile_and_knob_are_explained():
-    with pytest.raises(ValueError, match="full, ci, smoke"):
+    with pytest.raises(ValueError, match="full, quick, ci, smoke"):
         Settings("fast")
     with pytest.raises(ValueError, match="Unknown knob"):
         Settings("ci", learning_rate=1e-3)
@@ -100,3 +100,15 @@ def test_a_notebooks_own_values_are_checked_too():
         Settings("ci", overrides={"ci": {"image_size": 0}})
     assert Settings("full", overrides={"ci": {"image_size": 0}}).image_size == 160  # another profile's: unused
     assert Settings("ci", train_images=np.int64(100), image_size=96).train_images == 100
+
+
+def test_quick_starts_from_the_notebook_s_ci_values_then_takes_its_own():
+    overrides = {"ci": {"image_size": 96, "train_images": 400}, "quick": {"train_images": 1000}}
+    quick = Settings("quick", overrides=overrides)
+    assert (quick.image_size, quick.train_images) == (96, 1000)  # ci's 96 px kept, its own 1,000 images
+    assert quick.overridden == {"image_size": 96, "train_images": 1000}
+    assert (
+        Settings("quick", overrides={"ci": {"epochs": 3}}).as_dict()
+        == Settings("ci", overrides={"ci": {"epochs": 3}}).as_dict()
+    )
+    assert Settings("ci", overrides=overrides).train_images == 400  # quick's values never reach ci

@@ -116,3 +116,19 @@ def test_a_check_written_for_some_keras_releases_applies_only_on_those():
 def test_a_malformed_keras_specifier_is_refused_with_an_example():
     with pytest.raises(ThresholdError, match='not a version specifier; write e.g. ">=3.16.0.dev0"'):
         Thresholds({"notebooks/x": {"ci": {"checks": [{"expr": "a >= 1", "keras": "3.16 or later"}]}}})
+
+
+def test_a_quick_run_without_a_section_of_its_own_is_held_to_the_ci_section():
+    data = {
+        "notebooks/a": {"ci": {"measured_s": 20, "checks": [{"expr": "acc >= 0.8", "measured": "0.9"}]}},
+        "notebooks/b": {
+            "ci": {"measured_s": 20, "checks": [{"expr": "acc >= 0.8", "measured": "0.9"}]},
+            "quick": {"measured_s": 60, "checks": [{"expr": "gain_low > 0", "measured": "+0.02"}]},
+        },
+    }
+    thresholds = Thresholds(data)
+    same_as_ci = thresholds.for_notebook("notebooks/a", "quick")
+    assert [c.expr for c in same_as_ci.checks] == ["acc >= 0.8"] and thresholds.measured_s("notebooks/a", "quick") == 20
+    own = thresholds.for_notebook("notebooks/b", "quick")
+    assert [c.expr for c in own.checks] == ["gain_low > 0"] and thresholds.measured_s("notebooks/b", "quick") == 60
+    assert thresholds.for_notebook("notebooks/a", "smoke") is None  # smoke is based on nothing

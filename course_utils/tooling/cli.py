@@ -235,6 +235,22 @@ def _site(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pack(args: argparse.Namespace) -> int:
+    from .workshop_pack import DEFAULT_OUT, PackError, build_pack
+
+    try:
+        build_pack(
+            Path(args.out) if args.out else DEFAULT_OUT,
+            platforms=args.platform,
+            pythons=args.python_version,
+            allow_uncommitted=args.allow_uncommitted,
+        )
+    except PackError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def _readme(_: argparse.Namespace) -> int:
     from .paths import ROOT, require_root
     from .reports import update_readme
@@ -292,8 +308,9 @@ def build_parser() -> argparse.ArgumentParser:
     negative.add_argument(
         "--profile",
         default="ci",
-        choices=["ci", "full"],
-        help="ci (every notebook with claims); full only where a full claim compares a metric ci does not record",
+        choices=["ci", "quick", "full"],
+        help="ci (every notebook with claims); quick or full only where that profile's claims compare a metric "
+        "ci does not record",
     )
     negative.add_argument("--check", action="store_true", help="only judge the recorded runs, run nothing")
     negative.add_argument("notebooks", nargs="*", help="default: every notebook with claims in that profile")
@@ -331,6 +348,33 @@ def build_parser() -> argparse.ArgumentParser:
     site.add_argument("action", choices=["build"])
     site.add_argument("--out", metavar="DIR", help="default: build/site (the pages land in DIR/html)")
     site.set_defaults(func=_site)
+
+    pack = _command(
+        sub, "pack", help="a workshop pack: one folder (course, asset mirror, wheels) that installs with no network"
+    )
+    pack.add_argument("action", choices=["build"])
+    pack.add_argument("--out", metavar="DIR", help="where to build it, a new folder (default: build/workshop-pack)")
+    pack.add_argument(
+        "--platform",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="also wheels for this platform tag, for this Python and each --python-version (repeatable; e.g. "
+        "macosx_14_0_arm64, win_amd64, manylinux_2_28_x86_64)",
+    )
+    pack.add_argument(
+        "--python-version",
+        action="append",
+        default=[],
+        metavar="X.Y",
+        help="also wheels for this Python release, on this platform and each --platform (repeatable)",
+    )
+    pack.add_argument(
+        "--allow-uncommitted",
+        action="store_true",
+        help="build even if the work tree has uncommitted changes (the pack holds HEAD without them)",
+    )
+    pack.set_defaults(func=_pack)
 
     _command(sub, "readme", help="put the last run's measured results into README.md").set_defaults(func=_readme)
     return parser

@@ -179,7 +179,7 @@ def judge(
         rerun = f"python -m course_utils negative-control {relative}"
         return Verdict(key, (f"{key}: no random-weights run is recorded; run `{rerun}`",), ())
     run_profile, entry = found
-    rerun = "python -m course_utils negative-control " + ("--profile full " if run_profile == "full" else "")
+    rerun = "python -m course_utils negative-control " + (f"--profile {run_profile} " if run_profile != PROFILE else "")
     rerun += str(relative)
     if entry.get("fingerprint") != fingerprint(notebook):
         return Verdict(

@@ -270,8 +270,11 @@ class Thresholds:
     def for_notebook(self, key: str, profile: str, keras_version: str | None = None) -> NotebookThresholds | None:
         """The measured time and checks of one notebook in one profile, or None if it has no section.
 
-        Only the checks that hold on ``keras_version`` (default: the installed Keras) are included.
+        Only the checks that hold on ``keras_version`` (default: the installed Keras) are included.  A profile
+        based on another (``quick`` on ``ci``: :data:`course_utils.profiles.BASED_ON`) without a section of its
+        own runs that profile's values, so that profile's section holds for it.
         """
+        profile = self._own_section(key, profile)
         if key not in self._data or profile not in self._data[key]:
             return None
         section = self._data[key][profile]
@@ -284,8 +287,17 @@ class Thresholds:
         """The wall time measured for notebook ``key`` in ``profile``, or None if it was never timed."""
         if profile == EDITION_PROFILE:
             return self._full_times.get(key)
+        profile = self._own_section(key, profile)
         seconds = self._data.get(key, {}).get(profile, {}).get("measured_s")
         return None if seconds is None else float(seconds)
+
+    def _own_section(self, key: str, profile: str) -> str:
+        """``profile``, or the profile it is based on where the notebook has no section of its own for it."""
+        from ..profiles import BASED_ON
+
+        while profile in BASED_ON and profile not in self._data.get(key, {}):
+            profile = BASED_ON[profile]
+        return profile
 
     def sections(self) -> list[tuple[str, str]]:
         """Every (notebook key, profile) the file has a section for."""
