@@ -47,7 +47,8 @@ class InstallError(RuntimeError):
 
 
 def sha256_of(path: Path) -> str:
-    """The sha256 of a file, read in 1 MiB chunks."""
+    """The sha256 of a file, read in 1 MiB chunks (course_utils.assets.manifest's, repeated: this script runs on
+    a laptop where nothing but the standard library is installed yet)."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(CHUNK), b""):
