@@ -52,6 +52,9 @@ MEASURING_MODULES = ("*.py", "assets/*.py")
 #: Modules there that no weight-dependent claim rests on: the command line's entry point, the machine check, the
 #: mirror's builder, and lesson 09's backend probes (random weights by design; its checks are all mechanisms).
 NOT_MEASURING = ("__main__.py", "assets/doctor.py", "assets/fetch.py", "keras_backends.py")
+#: Modules only exercises and solutions import (no lesson does: tests/test_negative_controls.py checks it), so a
+#: lesson's record leaves them out: reworking an exercise's checks does not make the lessons' controls stale.
+EXERCISE_ONLY = ("exercise_checks.py",)
 #: The releases whose behaviour the metrics depend on (major.minor: a patch release keeps the record).
 FRAMEWORKS = ("tensorflow", "keras")
 
@@ -62,12 +65,13 @@ def fingerprint(notebook: Path, package: Path = PACKAGE) -> str:
     Markdown, comments and docstrings do not make a control stale; a change to the code a run executes does.
     """
     digest = hashlib.sha256()
+    lesson = Path(notebook).resolve().parent.name == "notebooks"
     for source in code_sources(nbformat.read(notebook, as_version=4)):
         digest.update(normalized_code(source).encode("utf-8") + b"\x00")
     modules = sorted({path for pattern in MEASURING_MODULES for path in package.glob(pattern)})
     for module in modules:
         name = module.relative_to(package).as_posix()
-        if name in NOT_MEASURING:
+        if name in NOT_MEASURING or (lesson and name in EXERCISE_ONLY):
             continue
         digest.update(name.encode("utf-8") + b"\x00" + normalized_code(module.read_text("utf-8")).encode() + b"\x00")
     return digest.hexdigest()[:16]
