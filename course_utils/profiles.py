@@ -52,8 +52,8 @@ KNOB_VALUES: Mapping[str, tuple[str, int, int]] = MappingProxyType(
 #: Knobs whose value may be ``None`` in the profiles' table and a notebook's own values: "all of them".
 NONE_MEANS_ALL = ("train_images", "val_images")
 
-#: The profiles.  ``full`` is the lesson as written; ``quick`` shows every lesson's effect in at most
-#: a third of its full time (``BASED_ON``); ``ci`` keeps the whole harness within about 15 minutes on a
+#: The profiles.  ``full`` is the lesson as written; ``quick`` shows a lesson's effect in a fraction of its
+#: full time (``BASED_ON``; README, Measured results, says where it does not yet); ``ci`` keeps the whole harness within about 15 minutes on a
 #: 2-core CPU (tests/thresholds.toml records each notebook's time); ``smoke`` only checks the plumbing.
 _CI = MappingProxyType(
     dict(image_size=128, train_images=600, val_images=400, batch_size=32, epochs=5, fine_tune_epochs=1, n_photos=60)
