@@ -2,11 +2,18 @@
 
 A check returns a short confirmation when the answer is right and raises :class:`CheckFailed`
 (an ``AssertionError``) with a hint when it is not.
+
+The checks of the reasoning exercises (03, 04, 05 and 07) hint in two tiers (:func:`_fail_tiered`): a
+check's first failure says *what* is wrong without giving the answer away; its second failure, or
+:func:`hint` after any failure, also names the function or the line to use.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, NoReturn
 
 import numpy as np
@@ -23,6 +30,69 @@ class CheckFailed(AssertionError):
 
 def _fail(message: str) -> NoReturn:
     raise CheckFailed(message)
+
+
+# --- Hints in two tiers -------------------------------------------------------------------------------------------
+
+#: What a first failure adds: how to get the second tier.
+AGAIN = "Change your answer and run the check again: a second failure, or exercise_checks.hint(), names what to use."
+
+
+class Hint(str):
+    """A hint's text, shown as plain text (no quotes) when it is a cell's last value."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+@dataclass
+class _Hints:
+    """How often each check failed in this kernel, and the second tier of the last failure."""
+
+    failures: Counter[str] = field(default_factory=Counter)
+    last: str | None = None
+
+
+_HINTS = _Hints()
+
+
+def _fail_tiered(check: str, what: str, how: str) -> NoReturn:
+    """Fail ``check`` (failures are counted by its name): the message says ``what`` is wrong, which must not give
+    the answer away, and from the check's second failure on also ``how`` to put it right — the function or line."""
+    _HINTS.failures[check] += 1
+    _HINTS.last = how
+    if _HINTS.failures[check] == 1:
+        raise CheckFailed(f"{what}\n({AGAIN})")
+    raise CheckFailed(f"{what}\nHint: {how}")
+
+
+def hint() -> Hint:
+    """The second tier of the last failed check's hint: the function or line to use."""
+    if _HINTS.last is None:
+        return Hint("No check has failed in this kernel yet: run the check cell first.")
+    return Hint(f"Hint: {_HINTS.last}")
+
+
+def reset_hints() -> None:
+    """Forget every failure so far: the next failure of each check is a first one again."""
+    _HINTS.failures.clear()
+    _HINTS.last = None
+
+
+def _fraction(value: Any) -> float | None:
+    """``value`` as a float in [0, 1], or None when it is not a number there."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        return None
+    value = float(value)
+    return value if 0.0 <= value <= 1.0 else None
+
+
+def _correct_flags(values: Any, n: int) -> np.ndarray | None:
+    """``values`` as one True/False per image for ``n`` images, or None when it is not that."""
+    flags = np.asarray(values)
+    if flags.shape != (n,) or not (flags.dtype == bool or np.isin(flags, (0, 1)).all()):
+        return None
+    return flags.astype(bool)
 
 
 def check_shallowest_layer(answer: Any, taps: Sequence[str], accuracies: Sequence[float], target: float) -> str:
@@ -87,85 +157,226 @@ def check_pooled_model(model: Any, image_size: int = 160) -> str:
     return f"Right: {trainable:,} trainable and {frozen:,} frozen parameters; output {model.output_shape}."
 
 
-#: Exercise 03: each backbone, the module whose preprocess_input is its contract, and what it does.
-CONTRACTS = {
-    "MobileNetV2": ("mobilenet_v2", 'scales pixels to [-1, 1] ("tf" mode)'),
-    "ResNet50": ("resnet50", 'flips RGB to BGR and subtracts the ImageNet channel means, no scaling ("caffe" mode)'),
-    "DenseNet121": (
-        "densenet",
-        'scales to [0, 1], then normalizes each channel by ImageNet mean and std ("torch" mode)',
-    ),
-    "EfficientNetV2B0": ("efficientnet_v2", "passes raw [0, 255] pixels through: the model rescales inside"),
-}
+#: Exercise 03: why a head trained on correctly prepared features loses accuracy when its model is served raw
+#: [0, 255] pixels.  The check knows which one is right.
+SERVED_RAW_REASONS: Mapping[str, str] = MappingProxyType(
+    {
+        "channel_order": "raw pixels reach the base with their colour channels in the wrong order",
+        "out_of_range": "the base was trained on inputs in [-1, 1]; values up to 255 give it features unlike the "
+        "ones the head was fit on",
+        "batchnorm_rescales": "little changes: the base's BatchNorm layers normalize the input's scale away",
+        "too_few_images": "the head was trained on too few images to do well on new ones",
+    }
+)
+_SERVED_RAW_RIGHT = "out_of_range"
+#: Exercise 03: how far (in accuracy) a prediction may land from the measurement and still count.
+PREDICTION_BAND = 0.10
+#: Exercise 03: how many of the validation images the check scores itself to confirm a measurement.
+_RESCORED = 32
 
 
-def _contract_problem(name: str, choice: Any) -> str | None:
-    """Why ``choice`` is not ``name``'s contract, or None if it is."""
+def check_served_raw(
+    predicted: Any,
+    reason: Any,
+    measured_correct: Any,
+    *,
+    served: Any,
+    images: np.ndarray,
+    labels: np.ndarray,
+    right_correct: Any,
+    band: float = PREDICTION_BAND,
+) -> str:
+    """Exercise 03: ``predicted`` (an accuracy, made before measuring) lies within ``band`` of what the head trained
+    right scores when ``served`` raw pixels (``measured_correct``: one True/False per validation image, the learner's
+    measurement, confirmed here on the first images), and ``reason`` is the key of :data:`SERVED_RAW_REASONS` that
+    explains it.  ``right_correct``: the same head served right, on the same images.  Hints in two tiers."""
     import keras
 
-    module, what = CONTRACTS[name]
-    probe = np.linspace(0, 255, 2 * 2 * 3, dtype="float32").reshape(1, 2, 2, 3)
-    reference = getattr(keras.applications, module).preprocess_input(probe.copy())
-    try:
-        got = np.asarray(choice(probe.copy()))
-    except Exception as error:
-        return f"{name}: calling your function on a batch of pixels failed ({error})."
-    if got.shape == reference.shape and np.allclose(got, reference, atol=1e-4):
-        return None
+    from .heads import correct_of_logits
+
+    def fail(what: str, how: str) -> NoReturn:
+        _fail_tiered("check_served_raw", what, how)
+
+    look = (
+        "compare what the base receives and what the head then says: x_val.min() and x_val.max() against "
+        "preprocess_input(x_val.copy()).min() and .max(), and the share of images the served model calls dogs, "
+        "(served.predict(x_val, verbose=0)[:, 0] > 0).mean()"
+    )
+    prediction = _fraction(predicted)
+    if prediction is None:
+        fail(
+            f"PREDICTED_ACCURACY = {predicted!r} is not an accuracy: give a fraction between 0 and 1, such as 0.7.",
+            "PREDICTED_ACCURACY = 0.7 (your own number), before you measure anything.",
+        )
+    if reason not in SERVED_RAW_REASONS:
+        fail(
+            f"REASON = {reason!r} is not one of the keys of SERVED_RAW_REASONS ({', '.join(SERVED_RAW_REASONS)}).",
+            "REASON = the key whose sentence explains your prediction, e.g. REASON = 'channel_order' — if you think so.",
+        )
+    right = np.asarray(right_correct, dtype=bool)
+    measurement = "served_correct = correct_predictions(served, x_val, y_val) (course_utils.evaluation)"
+    flags = _correct_flags(measured_correct, len(right))
+    if flags is None:
+        fail(
+            f"served_correct should hold one True/False per validation image ({len(right):,} of them), "
+            f"got {type(measured_correct).__name__} of shape {np.shape(measured_correct)}.",
+            measurement,
+        )
+    n = min(_RESCORED, len(right))
+    logits = keras.ops.convert_to_numpy(served(np.asarray(images[:n], "float32"), training=False))
+    rescored = correct_of_logits(logits, labels[:n])
+    if np.sum(rescored != flags[:n]) > 1:
+        fail(
+            f"Your measurement disagrees with the served model on {int(np.sum(rescored != flags[:n]))} of the first "
+            f"{n} validation images: it is not the served model's results on the raw validation pixels.",
+            measurement,
+        )
+    measured, right_accuracy = float(flags.mean()), float(right.mean())
+    if prediction - measured > band:
+        fail(
+            f"You predicted {prediction:.2f}; served raw pixels, the model scores {measured:.3f} on these "
+            f"{len(flags):,} images (served right: {right_accuracy:.3f}) — {100 * (prediction - measured):.0f} points "
+            f"below your prediction, outside the ±{100 * band:.0f}-point band. What was missed: how far raw pixels lie "
+            "from what the base's weights were trained on, and that the head's decision rests on the features "
+            "those weights compute.",
+            look,
+        )
+    if measured - prediction > band:
+        fail(
+            f"You predicted {prediction:.2f}; served raw pixels, the model scores {measured:.3f} on these "
+            f"{len(flags):,} images — {100 * (measured - prediction):.0f} points above your prediction, outside the "
+            f"±{100 * band:.0f}-point band. What was missed: a two-class model whose features tell it nothing does not "
+            "get every image wrong; giving most images the same answer, it is right about as often as chance.",
+            look,
+        )
+    ruled_out = {
+        "channel_order": "serving raw pixels changes their scale, not their order: R, G and B arrive as in training "
+        "(only the caffe contract, ResNet50's, flips them to BGR).",
+        "batchnorm_rescales": "at inference a BatchNorm layer normalizes with the statistics it stored in training, not "
+        "with its input's own, so it does not undo an input 127.5 times too large.",
+        "too_few_images": f"served right, the same head scores {right_accuracy:.3f} on these same new images: it "
+        "generalizes when its input is prepared as in training.",
+    }
+    if reason != _SERVED_RAW_RIGHT:
+        fail(
+            f"Your prediction is within the band, but the measurements rule REASON = {reason!r} out: "
+            f"{ruled_out[reason]}",
+            look,
+        )
+    from .uncertainty import accuracy_interval
+
     return (
-        f"{name}'s contract {what}; your function gives values in [{got.min():.2f}, {got.max():.2f}] "
-        f"where [{reference.min():.2f}, {reference.max():.2f}] is expected. Use "
-        f"keras.applications.{module}.preprocess_input — always the backbone's own module."
+        f"Right: you predicted {prediction:.2f} and the model served raw pixels scores {accuracy_interval(flags)} "
+        f"(served right: {right_accuracy:.3f}), within ±{100 * band:.0f} points, for the right reason: "
+        f"{SERVED_RAW_REASONS[reason]}."
     )
 
 
-def contracts_matching(choices: dict) -> list[str]:
-    """The backbones whose chosen function matches their contract."""
-    return [name for name in CONTRACTS if name in choices and _contract_problem(name, choices[name]) is None]
+#: Exercise 04: what might be wrong in a colleague's fine-tuning setup.  Their log and drift table rule all but one
+#: out; the check knows which.
+BATCHNORM_SUSPECTS: Mapping[str, str] = MappingProxyType(
+    {
+        "learning_rate": "Adam's learning rate, 1e-5, is too high: it wrecks the pretrained filters",
+        "fine_tune_at": "unfreezing from layer 100 reaches too deep: the early layers are being overwritten",
+        "no_recompile": "the model was compiled before the top was unfrozen, so fit() trains the head only",
+        "batchnorm_trainable": "the BatchNormalization layers of the unfrozen top are trainable",
+        "overfitting": "too few images: the gap between fit()'s accuracy and inference mode's is overfitting",
+    }
+)
+_BATCHNORM_CULPRIT = "batchnorm_trainable"
+_RULED_OUT = MappingProxyType(
+    {
+        "learning_rate": "among what moved are BatchNorm moving statistics — non-trainable weights, which no optimizer "
+        "step changes, at any learning rate.",
+        "fine_tune_at": "nothing before layer 100 moved, neither kernels nor statistics: what went wrong is in the "
+        "layers that were meant to learn.",
+        "no_recompile": "the kernels from layer 100 on changed: fit() did train the unfrozen top.",
+        "overfitting": "inference mode scored the very images fit() trained on. Overfitting is about images a model "
+        "did not train on; the same images scoring differently in fit() and in inference mode is something else.",
+    }
+)
 
 
-def check_contracts(choices: Any) -> str:
-    """Exercise 03: ``choices`` maps each backbone name to a function that prepares its input."""
-    if not isinstance(choices, dict):
-        _fail('`choices` should be a dict: {"MobileNetV2": some_preprocess_function, ...}.')
-    missing = [name for name in CONTRACTS if name not in choices]
-    if missing:
-        _fail(f"No choice yet for {', '.join(missing)}: add a key for every backbone.")
-    for name in CONTRACTS:
-        problem = _contract_problem(name, choices[name])
-        if problem:
-            _fail(problem)
-    return f"Right: all {len(CONTRACTS)} contracts match their backbones' own preprocess_input."
+def check_batchnorm_fix(
+    wrong_setting: Any, model: Any, base: Any, x: np.ndarray, y: np.ndarray, *, fine_tune_at: int = 100
+) -> dict[str, int]:
+    """Exercise 04: ``wrong_setting`` names the culprit among :data:`BATCHNORM_SUSPECTS`, and the fixed setup —
+    ``base`` unfrozen from ``fine_tune_at`` inside ``model``, compiled again — trains its unfrozen weights for one
+    epoch on ``(x, y)`` without moving one BatchNorm statistic.  Hints in two tiers.
 
-
-def check_batchnorm_safe(model: Any, base: Any, x: np.ndarray, y: np.ndarray) -> dict[str, int]:
-    """Exercise 04: one training epoch on ``(x, y)`` must move the base's unfrozen weights but no
-    BatchNorm statistic.  Returns the counts it measured: ``bn_changed``, ``weights_changed`` and
-    ``weights_unfrozen`` (how many weight tensors of the base outside BatchNorm are trainable)."""
+    Returns the counts it measured: ``bn_changed``, ``weights_changed`` and ``weights_unfrozen`` (how many weight
+    tensors of the base outside BatchNorm are trainable)."""
     from .finetune import batchnorm_statistics, is_batchnorm, statistics_drift
     from .model_weights import changed, snapshot
 
-    if not getattr(model, "compiled", False):
-        _fail("The model is not compiled: call model.compile(...) after changing what is trainable.")
-    trainable = [w for layer in base.layers if not is_batchnorm(layer) for w in layer.trainable_weights]
-    if not trainable:
-        _fail(
-            "Nothing in the base is trainable: fine-tuning needs the top layers unfrozen "
-            "(for example from layer 100 on) — only the BatchNorm layers stay frozen."
+    def fail(what: str, how: str) -> NoReturn:
+        _fail_tiered("check_batchnorm_fix", what, how)
+
+    if wrong_setting not in BATCHNORM_SUSPECTS:
+        fail(
+            f"WRONG_SETTING = {wrong_setting!r} is not one of the keys of SUSPECTS ({', '.join(BATCHNORM_SUSPECTS)}).",
+            "WRONG_SETTING = the key whose sentence the log supports, e.g. WRONG_SETTING = 'learning_rate' — if it does.",
         )
+    if wrong_setting != _BATCHNORM_CULPRIT:
+        fail(
+            f"The colleague's log rules {wrong_setting!r} out: {_RULED_OUT[wrong_setting]} Look again at what changed "
+            "that an optimizer cannot change, and at why fit() and inference mode disagree on the same images.",
+            "lesson 04, section 1: a BatchNormalization layer whose trainable is True runs in training mode under "
+            "fit() — it normalizes with each batch's statistics and moves its moving ones; only trainable = False "
+            "keeps it in inference mode on every Keras release. Read the table's BatchNorm rows with that rule.",
+        )
+    fix = (
+        "for layer in base.layers: if isinstance(layer, keras.layers.BatchNormalization): layer.trainable = False "
+        f"— or course_utils.finetune.unfreeze_top(base, {fine_tune_at}) — then model.compile(...) again"
+    )
+    layers = list(base.layers)
+    trainable_bn = [layer.name for layer in layers[fine_tune_at:] if is_batchnorm(layer) and layer.trainable]
+    if trainable_bn:
+        fail(
+            f"Right diagnosis, but {len(trainable_bn)} BatchNormalization layer(s) of the unfrozen top are still "
+            f"trainable (first: {trainable_bn[0]!r}).",
+            fix,
+        )
+    stiff = [
+        layer.name
+        for layer in layers[fine_tune_at:]
+        if layer.weights and not is_batchnorm(layer) and not layer.trainable
+    ]
+    if stiff:
+        fail(
+            f"{len(stiff)} layer(s) from layer {fine_tune_at} on that should learn are frozen (first: {stiff[0]!r}): "
+            "the fix freezes BatchNorm only, the rest of the top keeps learning.",
+            fix,
+        )
+    loose = [layer.name for layer in layers[:fine_tune_at] if layer.trainable and layer.weights]
+    if loose:
+        fail(f"{len(loose)} layer(s) before layer {fine_tune_at} are trainable (first: {loose[0]!r}).", fix)
+    if not getattr(model, "compiled", False):
+        fail(
+            "The model is not compiled: fit() needs an optimizer that knows what is trainable now.",
+            "model.compile(optimizer=keras.optimizers.Adam(1e-5), loss=..., metrics=...) after changing trainable.",
+        )
+    trainable = [w for layer in layers if not is_batchnorm(layer) for w in layer.trainable_weights]
     stats, weights = batchnorm_statistics(base), snapshot(trainable)
-    model.fit(x, y, epochs=1, batch_size=16, verbose=0)
+    eager, model.run_eagerly = model.run_eagerly, True  # a step or two: quicker run eagerly than traced into a graph
+    try:
+        model.fit(x, y, epochs=1, batch_size=16, verbose=0)  # a training step fit() built before still runs as built
+    finally:
+        model.run_eagerly = eager
     bn_changed = sum(d > 0 for d in statistics_drift(stats, base).values())
     weights_changed = changed(weights, trainable)
     if bn_changed:
-        _fail(
-            f"One epoch changed the moving statistics of {bn_changed} BatchNorm layer(s): they are trainable, "
-            "so fit() runs them in training mode — and in a functional model training=False does not stop it. "
-            "Set every BatchNorm layer's trainable to False (course_utils.finetune.unfreeze_top does it), "
-            "then compile again."
+        fail(
+            f"The BatchNorm layers are frozen now, yet the check's training moved the statistics of {bn_changed} of them: "
+            "fit() is still running the training step it built before your change.",
+            "compile the model again after changing trainable (lesson 02): model.compile(optimizer="
+            "keras.optimizers.Adam(1e-5), loss=..., metrics=...).",
         )
     if not weights_changed:
-        _fail("The unfrozen layers did not change: did you compile *after* setting trainable?")
+        fail(
+            "The check's training changed none of the unfrozen top's weights: fit() trains what the last compile saw.",
+            "set trainable first, then model.compile(...) (lesson 02).",
+        )
     return {"bn_changed": bn_changed, "weights_changed": weights_changed, "weights_unfrozen": len(trainable)}
 
 
@@ -203,65 +414,155 @@ def _starts_a_block(names: Sequence[str], index: int) -> bool:
 
 
 def check_fine_tune_setup(
-    model: Any, base: Any, fine_tune_at: int | str, *, avoid: str | None = None, max_learning_rate: float = 1e-4
+    model: Any,
+    base: Any,
+    fine_tune_at: int | str,
+    *,
+    learning_rate: float | None = None,
+    max_learning_rate: float = 1e-4,
 ) -> dict[str, int]:
     """Exercise 05: ``base`` unfrozen from ``fine_tune_at`` (a block's first layer), BatchNorm frozen,
-    ``model`` compiled with a learning rate at most ``max_learning_rate``.
+    ``model`` compiled with a learning rate at most ``max_learning_rate`` — the learner's ``learning_rate``,
+    when given.  Hints in two tiers (:func:`_fail_tiered`).
 
-    ``avoid`` names a starting layer the exercise asks not to reuse (the lesson's own).
     Returns ``{"fine_tune_index", "trainable_layers"}``.
     """
     from .finetune import is_batchnorm
 
+    def fail(what: str, how: str) -> NoReturn:
+        _fail_tiered("check_fine_tune_setup", what, how)
+
     names = [layer.name for layer in base.layers]
+    choose = "pick a block's first layer by name: [l.name for l in base.layers if l.name.endswith('_expand')]"
     if isinstance(fine_tune_at, bool) or not isinstance(fine_tune_at, (int, str)):
-        _fail(f"FINE_TUNE_AT = {fine_tune_at!r}: give a layer name such as 'block_13_expand' (or its index).")
+        fail(f"FINE_TUNE_AT = {fine_tune_at!r} is neither a layer's name nor its index in base.layers.", choose)
     if isinstance(fine_tune_at, int) and not 0 < fine_tune_at < len(names):
-        _fail(
-            f"FINE_TUNE_AT = {fine_tune_at} is outside 1..{len(names) - 1}, the layers of the base; "
-            "pick a block's first layer such as 'block_13_expand'."
-        )
+        fail(f"FINE_TUNE_AT = {fine_tune_at} is outside 1..{len(names) - 1}, the layers of the base.", choose)
     if isinstance(fine_tune_at, str) and fine_tune_at not in names:
-        _fail(
-            f"FINE_TUNE_AT = {fine_tune_at!r} is not a layer of the base; print [l.name for l in base.layers] "
-            "and pick the first layer of a block, such as 'block_13_expand'."
+        fail(
+            f"FINE_TUNE_AT = {fine_tune_at!r} is not a layer of the base (a typo, or another network's name?).", choose
         )
     index = names.index(fine_tune_at) if isinstance(fine_tune_at, str) else fine_tune_at
     start = names[index]
-    if avoid is not None and start == avoid:
-        _fail(f"{avoid!r} is where the lesson started; pick a different block to compare with it.")
     if not _starts_a_block(names, index):
-        _fail(
-            f"Layer {index} ({start!r}) is in the middle of a block: start at a block's first layer "
-            "('block_N_expand'), so that a whole block learns together."
+        fail(
+            f"Layer {index} ({start!r}) is in the middle of a block: part of that block would learn, part not.",
+            f"start at a block's first layer ('block_N_expand'), so that a whole block learns together; {choose}",
         )
+    unfreeze = "course_utils.finetune.unfreeze_top(base, FINE_TUNE_AT), then compile again"
     frozen_below = [layer.name for layer in base.layers[:index] if layer.trainable and layer.weights]
     if frozen_below:
-        _fail(
-            f"{len(frozen_below)} layer(s) before {names[index]!r} are still trainable (first: {frozen_below[0]!r}): "
-            "only the top of the base should learn. unfreeze_top(base, FINE_TUNE_AT) freezes them."
+        fail(
+            f"{len(frozen_below)} layer(s) before {start!r} are still trainable (first: {frozen_below[0]!r}): "
+            "only the top of the base should learn.",
+            f"{unfreeze}: it freezes every layer before FINE_TUNE_AT.",
         )
     top = [layer for layer in base.layers[index:] if layer.weights]
     if any(is_batchnorm(layer) and layer.trainable for layer in top):
-        _fail(
-            "BatchNorm layers in the unfrozen top are trainable: keep them frozen (lesson 04) — "
-            "unfreeze_top(base, FINE_TUNE_AT) does that."
+        fail(
+            "BatchNorm layers in the unfrozen top are trainable: fit() would run them in training mode (lesson 04).",
+            f"{unfreeze}: it keeps every BatchNormalization layer at trainable = False.",
         )
     stiff = [layer.name for layer in top if not is_batchnorm(layer) and not layer.trainable]
     if stiff:
-        _fail(
-            f"{len(stiff)} layer(s) from {names[index]!r} on are still frozen (first: {stiff[0]!r}): "
-            "set base.trainable = True before unfreezing the top (unfreeze_top does it)."
+        fail(
+            f"{len(stiff)} layer(s) from {start!r} on are still frozen (first: {stiff[0]!r}): they cannot learn.",
+            f"set base.trainable = True before unfreezing the top — {unfreeze} does both.",
         )
     if not getattr(model, "compiled", False) or model.optimizer is None:
-        _fail("The model is not compiled: call model.compile(...) after changing what is trainable.")
+        fail(
+            "The model is not compiled: fit() needs an optimizer that knows the newly trainable weights.",
+            "model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss=..., metrics=...) after unfreezing.",
+        )
     rate = _learning_rate(model)
+    if learning_rate is not None and not np.isclose(rate, float(learning_rate), rtol=1e-3):
+        fail(
+            f"The model is compiled at a learning rate of {rate:g}, but LEARNING_RATE = {learning_rate!r}.",
+            "compile with keras.optimizers.Adam(learning_rate=LEARNING_RATE) after unfreezing.",
+        )
     if rate > max_learning_rate:
-        _fail(
-            f"The learning rate is {rate:g}: fine-tuning needs one 10-100x lower than phase 1's 1e-3 "
-            "(for example keras.optimizers.Adam(learning_rate=1e-5)), or it wrecks the pretrained filters."
+        fail(
+            f"The learning rate is {rate:g}: at that rate the first steps on a new head's gradients wreck the "
+            "pretrained filters the top of the base starts from.",
+            "fine-tune 10-100x below phase 1's 1e-3: keras.optimizers.Adam(learning_rate=1e-5) (at most 1e-4).",
         )
     return {"fine_tune_index": index, "trainable_layers": sum(layer.trainable for layer in top)}
+
+
+#: Exercise 05: what the paired comparison of the fine-tuned model with phase 1 can conclude.
+VERDICTS = ("fine-tuning ahead beyond noise", "within noise", "phase 1 ahead beyond noise")
+
+
+def _verdict_of(comparison: Any) -> str:
+    """The :data:`VERDICTS` entry a fine-tuned-versus-phase-1 comparison's interval supports."""
+    if comparison.low > 0:
+        return VERDICTS[0]
+    if comparison.high < 0:
+        return VERDICTS[2]
+    return VERDICTS[1]
+
+
+def check_fine_tune_report(report: Any, verdict: Any, tuned_correct: Any, phase1_correct: Any) -> str:
+    """Exercise 05: ``report`` is the paired comparison (:func:`course_utils.uncertainty.compare`) of the fine-tuned
+    model (A) with phase 1 (B) on the same validation images, given one True/False per image for each, and
+    ``verdict`` (one of :data:`VERDICTS`) is what its 95% interval supports.  Hints in two tiers."""
+    from .uncertainty import Accuracy, Comparison, compare
+
+    def fail(what: str, how: str) -> NoReturn:
+        _fail_tiered("check_fine_tune_report", what, how)
+
+    pair = "versus_phase1 = compare(tuned_correct, phase1_correct, 'fine-tuned', 'phase 1') (course_utils.uncertainty)"
+    tuned, phase1 = np.asarray(tuned_correct, dtype=bool), np.asarray(phase1_correct, dtype=bool)
+    expected = compare(tuned, phase1, "fine-tuned", "phase 1")
+    if isinstance(report, (int, float, np.floating)) and not isinstance(report, bool):
+        fail(
+            f"versus_phase1 = {float(report):.4g} is one number: a difference of {len(tuned):,} images' accuracies "
+            "without its interval cannot say whether it is more than the luck of which images were drawn.",
+            pair,
+        )
+    if isinstance(report, (tuple, list)) and any(isinstance(item, Accuracy) for item in report):
+        fail(
+            "versus_phase1 holds one interval per model: two overlapping intervals do not show a tie, because both "
+            "models were scored on the same images — only the images where they disagree decide the difference.",
+            pair,
+        )
+    if not isinstance(report, Comparison):
+        fail(f"versus_phase1 is a {type(report).__name__}, not a paired comparison with its interval.", pair)
+    if report.n != expected.n:
+        fail(
+            f"The comparison covers {report.n:,} images; the two models were scored on the same {expected.n:,} "
+            "validation images.",
+            f"{pair} — the validation images' results, in the same order for both.",
+        )
+    if np.isclose(report.difference, -expected.difference) and not np.isclose(expected.difference, 0):
+        fail(
+            "The comparison runs the wrong way: its difference is phase 1 minus the fine-tuned model, so its "
+            "sign — and the verdict you read off it — is reversed.",
+            f"the fine-tuned model first: {pair}",
+        )
+    if not (np.isclose(report.difference, expected.difference) and np.isclose(report.low, expected.low)):
+        fail(
+            f"The comparison ({report.accuracy_a:.3f} vs {report.accuracy_b:.3f}) is not of these two models' results: "
+            f"fine-tuned {expected.accuracy_a:.3f}, phase 1 {expected.accuracy_b:.3f} on the same images.",
+            pair,
+        )
+    if verdict not in VERDICTS:
+        fail(
+            f"VERDICT = {verdict!r} is not one of {list(VERDICTS)}.",
+            "VERDICT = one of VERDICTS, read off the interval.",
+        )
+    if verdict != _verdict_of(expected):
+        fail(
+            f"VERDICT = {verdict!r} does not follow from the interval [{100 * expected.low:+.1f}, "
+            f"{100 * expected.high:+.1f}] points: read where the whole interval lies, not the difference alone.",
+            "beyond noise only when the whole interval lies on one side of zero: versus_phase1.low > 0 for fine-tuning, "
+            "versus_phase1.high < 0 for phase 1, otherwise within noise (versus_phase1.verdict says the same).",
+        )
+    return (
+        f"Right: fine-tuned {expected.accuracy_a:.3f} vs phase 1 {expected.accuracy_b:.3f} on the same {expected.n:,} "
+        f"images, {100 * expected.difference:+.1f} points [{100 * expected.low:+.1f}, {100 * expected.high:+.1f}]: "
+        f"{verdict} (one training run)."
+    )
 
 
 def check_backbone_swap(model: Any, name: Any, *, original: str = "MobileNetV2") -> str:
@@ -302,46 +603,84 @@ def check_backbone_swap(model: Any, name: Any, *, original: str = "MobileNetV2")
     return f"Right: {name} with its own preprocessing ({backbone.contract_text}) and a frozen base."
 
 
-def check_grayscale_pipeline(to_input: Any, size: int = 96) -> str:
-    """Exercise 07: ``to_input(images)`` turns (n, 28, 28) uint8 icons into MobileNetV2 input:
-    (n, size, size, 3), the same value in R, G and B, scaled to [-1, 1]."""
-    from keras.applications.mobilenet_v2 import preprocess_input
+#: Exercise 07: the two models a team could ship, and the two numbers a decision between them needs for each.
+CANDIDATES = ("fine-tuned MobileNetV2", "small CNN")
+EVIDENCE_KEYS = ("accuracy", "ms_per_image")
 
-    icons = np.zeros((2, 28, 28), dtype="uint8")
-    icons[:, 8:20, 8:20] = 255
-    icons[1, 10:12, :] = 128
-    try:
-        out = np.asarray(to_input(icons.copy()), dtype="float32")
-    except NotImplementedError:
-        raise  # the exercise's placeholder: its message says what to write
-    except Exception as error:
-        _fail(
-            f"to_rgb_input raised {type(error).__name__}: {error}. It receives a uint8 array of shape "
-            "(n, 28, 28) and should return an array or tensor of shape (n, size, size, 3)."
-        )
-    if out.shape != (2, size, size, 3):
-        _fail(
-            f"The output shape is {out.shape}; MobileNetV2 needs (n, {size}, {size}, 3): resize with "
-            f"tf.image.resize(x, ({size}, {size})) and copy the gray channel to RGB with tf.image.grayscale_to_rgb."
-        )
-    if not (np.allclose(out[..., 0], out[..., 1]) and np.allclose(out[..., 1], out[..., 2])):
-        _fail("R, G and B differ: a grayscale icon becomes RGB by copying its one channel three times.")
-    if out.min() < -1.001 or out.max() > 1.001 or out.min() > -0.9:
-        _fail(
-            f"Values run from {out.min():.2f} to {out.max():.2f}; MobileNetV2 expects [-1, 1] — apply "
-            "keras.applications.mobilenet_v2.preprocess_input to the [0, 255] pixels (once)."
-        )
-    import tensorflow as tf
 
-    reference = preprocess_input(
-        tf.image.grayscale_to_rgb(tf.image.resize(icons[..., None].astype("float32"), (size, size))).numpy()
+def _rule_ships(lead: Any, fine_tuned_ms: float, ms_budget: float) -> str:
+    """Exercise 07's rule: the fine-tuned MobileNetV2 if it is ahead of the small CNN beyond noise (``lead``, paired,
+    fine-tuned minus small CNN) and serves an image within ``ms_budget`` milliseconds; otherwise the small CNN."""
+    return CANDIDATES[0] if lead.low > 0 and fine_tuned_ms <= ms_budget else CANDIDATES[1]
+
+
+def check_shipping_decision(ship: Any, evidence: Any, correct: Mapping[str, Any], ms_budget: float) -> str:
+    """Exercise 07: ``ship`` (one of :data:`CANDIDATES`) follows, under the stated rule (:func:`_rule_ships`), from
+    ``evidence`` — each candidate's test accuracy and milliseconds per image — and the accuracies are the ones
+    ``correct`` (one True/False per test icon, per candidate) gives.  Hints in two tiers."""
+    from .uncertainty import compare
+
+    def fail(what: str, how: str) -> NoReturn:
+        _fail_tiered("check_shipping_decision", what, how)
+
+    layout = "EVIDENCE = {name: {'accuracy': ..., 'ms_per_image': ...} for name in CANDIDATES}"
+    timing = (
+        "time the same sample of test icons for both models, after a warm-up call: ms = 1000 * median_latency(lambda: "
+        "model.predict_on_batch(sample), repeats=3) / len(sample) (course_utils.deployment)"
     )
-    if np.abs(out - reference).mean() > 0.05:
-        _fail(
-            "The values differ from resize -> grayscale_to_rgb -> preprocess_input on [0, 255] pixels: "
-            "use tf.image.resize (bilinear) on float pixels, and apply preprocess_input exactly once."
+    if not isinstance(evidence, Mapping):
+        fail(f"EVIDENCE should map each candidate to its two numbers, got {type(evidence).__name__}.", layout)
+    for name in CANDIDATES:
+        entry = evidence.get(name)
+        if not isinstance(entry, Mapping):
+            fail(
+                f"EVIDENCE has no numbers for {name!r}: a decision between two models needs both models' numbers.",
+                layout,
+            )
+        for key in EVIDENCE_KEYS:
+            value = entry.get(key)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+                fail(
+                    f"EVIDENCE[{name!r}] has no number for {key!r}: the rule needs the accuracy and the milliseconds "
+                    "per image of both models.",
+                    timing if key == "ms_per_image" else f"float(correct[{name!r}].mean())",
+                )
+    for name in CANDIDATES:
+        measured = float(np.mean(np.asarray(correct[name], dtype=bool)))
+        if abs(float(evidence[name]["accuracy"]) - measured) > 0.005:
+            fail(
+                f"EVIDENCE[{name!r}]['accuracy'] = {evidence[name]['accuracy']} is not what that model scored on the test "
+                f"icons.",
+                f"float(correct[{name!r}].mean()): the share of test icons it gets right.",
+            )
+    fine_ms, cnn_ms = (float(evidence[name]["ms_per_image"]) for name in CANDIDATES)
+    if not (np.isfinite(fine_ms) and np.isfinite(cnn_ms) and fine_ms > 0 and cnn_ms > 0):
+        fail(f"Milliseconds per image must be positive numbers, got {fine_ms:g} and {cnn_ms:g}.", timing)
+    if fine_ms <= cnn_ms:
+        fail(
+            f"Your timings say the small CNN ({cnn_ms:.3g} ms) is at least as slow per image as MobileNetV2 "
+            f"({fine_ms:.3g} ms), a network with about 65 times its parameters that also reads each icon at 96 px: "
+            "something else was timed (a first call, which builds the graph, or a different number of images).",
+            timing,
         )
-    return f"Right: (n, 28, 28) uint8 -> (n, {size}, {size}, 3) in [-1, 1], R = G = B."
+    if ship not in CANDIDATES:
+        fail(f"SHIP = {ship!r} is not one of the candidates {list(CANDIDATES)}.", "SHIP = one of CANDIDATES.")
+    lead = compare(correct[CANDIDATES[0]], correct[CANDIDATES[1]], CANDIDATES[0], CANDIDATES[1])
+    decided = _rule_ships(lead, fine_ms, ms_budget)
+    if ship != decided:
+        fail(
+            f"SHIP = {ship!r} does not follow from the rule and your numbers: check each of the rule's two conditions "
+            "against them — an accuracy that is higher is a lead only beyond noise.",
+            f"lead = compare(correct[{CANDIDATES[0]!r}], correct[{CANDIDATES[1]!r}]) (course_utils.uncertainty); ship "
+            f"the fine-tuned model only if lead.low > 0 and its ms_per_image <= MS_BUDGET ({ms_budget:g}), "
+            "otherwise the small CNN.",
+        )
+    return (
+        f"Right: ship the {ship}. Fine-tuned {lead.accuracy_a:.3f} vs small CNN {lead.accuracy_b:.3f} on the same "
+        f"{lead.n:,} test icons, {100 * lead.difference:+.1f} points [{100 * lead.low:+.1f}, {100 * lead.high:+.1f}] "
+        f"({'ahead beyond noise' if lead.low > 0 else 'not ahead beyond noise'}); {fine_ms:.2f} ms against "
+        f"{cnn_ms:.3f} ms per image, with a budget of {ms_budget:g} ms."
+    )
 
 
 def check_multiclass_model(model: Any, n_classes: int) -> str:

@@ -47,24 +47,86 @@ def test_pooled_model_check_accepts_the_right_model_and_explains_wrong_ones():
         exercise_checks.check_pooled_model("model")
 
 
-def test_contracts_check():
+@pytest.fixture(autouse=True)
+def _fresh_hints():
+    """Each test starts with no failures counted: the first failure of a check is a first one again."""
+    exercise_checks.reset_hints()
+
+
+def test_hints_come_in_two_tiers():
+    """The first failure says what is wrong and how to get more; the second, and hint(), name what to use."""
+    assert "No check has failed" in exercise_checks.hint()
+    with pytest.raises(exercise_checks.CheckFailed) as first:
+        exercise_checks._fail_tiered("check_demo", "The answer is too small.", "use demo.bigger()")
+    assert "too small" in str(first.value) and "demo.bigger" not in str(first.value)
+    assert exercise_checks.AGAIN in str(first.value)
+    assert exercise_checks.hint() == "Hint: use demo.bigger()" and repr(exercise_checks.hint()) == str(
+        exercise_checks.hint()
+    )
+    with pytest.raises(exercise_checks.CheckFailed, match=r"too small\.\nHint: use demo\.bigger\(\)"):
+        exercise_checks._fail_tiered("check_demo", "The answer is too small.", "use demo.bigger()")
+    with pytest.raises(exercise_checks.CheckFailed) as other:  # counted per check
+        exercise_checks._fail_tiered("check_other", "Wrong.", "use other()")
+    assert "Hint:" not in str(other.value)
+    exercise_checks.reset_hints()
+    assert "No check has failed" in exercise_checks.hint()
+
+
+def _served(share_of_dogs: float = 0.5, n: int = 40):
+    """Exercise 03's setting, constructed: a 'served model' that calls every image a dog (logit = the first
+    pixel, always positive), labels with ``share_of_dogs`` dogs, and a head served right on 90% of them."""
     import keras
 
-    right = {
-        name: getattr(keras.applications, module).preprocess_input
-        for name, (module, _) in exercise_checks.CONTRACTS.items()
-    }
-    assert "all 4" in exercise_checks.check_contracts(right)
-    assert len(exercise_checks.contracts_matching(right)) == 4
-    wrong = {**right, "ResNet50": keras.applications.mobilenet_v2.preprocess_input}
-    with pytest.raises(exercise_checks.CheckFailed, match="resnet50.preprocess_input"):
-        exercise_checks.check_contracts(wrong)
-    assert "ResNet50" not in exercise_checks.contracts_matching(wrong)
-    with pytest.raises(exercise_checks.CheckFailed, match="No choice yet"):
-        exercise_checks.check_contracts({"MobileNetV2": right["MobileNetV2"]})
+    rng = np.random.default_rng(0)
+    images = np.abs(rng.normal(size=(n, 3))).astype("float32") + 0.1
+    labels = (np.arange(n) < share_of_dogs * n).astype("int64")
+    served = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    served.layers[-1].set_weights([np.array([[1.0], [0.0], [0.0]], "float32"), np.zeros(1, "float32")])
+    right = np.arange(n) % 10 != 0
+    return served, images, labels, right, labels == 1  # the last: what the served model gets right
 
 
-def _bn_setup(freeze_bn: bool, compile_model: bool = True, unfreeze: bool = True):
+def test_served_raw_check_accepts_a_prediction_in_the_band_for_the_right_reason():
+    served, images, labels, right, measured = _served()
+    kwargs = dict(served=served, images=images, labels=labels, right_correct=right)
+    message = exercise_checks.check_served_raw(0.55, "out_of_range", measured, **kwargs)
+    assert message.startswith("Right: you predicted 0.55") and "0.500" in message and "0.900" in message
+
+
+def test_served_raw_check_fails_on_its_placeholder_and_on_a_prediction_that_trusts_the_model():
+    served, images, labels, right, measured = _served()
+    kwargs = dict(served=served, images=images, labels=labels, right_correct=right)
+    with pytest.raises(exercise_checks.CheckFailed, match="is not an accuracy"):
+        exercise_checks.check_served_raw(None, None, measured, **kwargs)
+    exercise_checks.reset_hints()
+    # Plausible: "a little below serving right" (0.85), reasoning that BatchNorm normalizes the scale away.
+    with pytest.raises(exercise_checks.CheckFailed) as first:
+        exercise_checks.check_served_raw(0.85, "batchnorm_rescales", measured, **kwargs)
+    assert "35 points below your prediction" in str(first.value) and "What was missed" in str(first.value)
+    assert "Hint:" not in str(first.value) and "served.predict" not in str(first.value)
+    with pytest.raises(exercise_checks.CheckFailed, match=r"(?s)What was missed.*Hint: .*served\.predict"):
+        exercise_checks.check_served_raw(0.85, "batchnorm_rescales", measured, **kwargs)
+    # In the band, for a wrong reason: the check says what the measurements rule out.
+    with pytest.raises(exercise_checks.CheckFailed, match="rule REASON = 'batchnorm_rescales' out: at inference"):
+        exercise_checks.check_served_raw(0.5, "batchnorm_rescales", measured, **kwargs)
+    with pytest.raises(exercise_checks.CheckFailed, match="points above your prediction"):
+        exercise_checks.check_served_raw(0.1, "out_of_range", measured, **kwargs)
+    # The band is the stated ±10 points: 15 points off fails, 8 points off passes.
+    with pytest.raises(exercise_checks.CheckFailed, match="15 points below your prediction, outside the ±10-point"):
+        exercise_checks.check_served_raw(0.65, "out_of_range", measured, **kwargs)
+    assert exercise_checks.check_served_raw(0.42, "out_of_range", measured, **kwargs).startswith("Right")
+    with pytest.raises(exercise_checks.CheckFailed, match="not one of the keys of SERVED_RAW_REASONS"):
+        exercise_checks.check_served_raw(0.5, "scale", measured, **kwargs)
+    # The measurement must be the served model's: the head served right is not it.
+    with pytest.raises(exercise_checks.CheckFailed, match="disagrees with the served model"):
+        exercise_checks.check_served_raw(0.9, "out_of_range", right, **kwargs)
+    with pytest.raises(exercise_checks.CheckFailed, match="one True/False per validation image"):
+        exercise_checks.check_served_raw(0.5, "out_of_range", measured.mean(), **kwargs)
+
+
+def _bn_setup(freeze_bn: bool, compile_model: bool = True, unfreeze: bool = True, freeze_all: bool = False):
+    """A tiny functional base (Dense, BatchNorm, Dense, BatchNorm) called with training=False, unfrozen from
+    layer 1 on (everything), as exercise 04's colleague set up MobileNetV2."""
     import keras
 
     inputs = keras.Input((6,))
@@ -72,7 +134,7 @@ def _bn_setup(freeze_bn: bool, compile_model: bool = True, unfreeze: bool = True
     base = keras.Model(inputs, keras.layers.BatchNormalization()(keras.layers.Dense(4)(h)))
     base.trainable = unfreeze
     for layer in base.layers:
-        if freeze_bn and isinstance(layer, keras.layers.BatchNormalization):
+        if freeze_all or (freeze_bn and isinstance(layer, keras.layers.BatchNormalization)):
             layer.trainable = False
     outer_in = keras.Input((6,))
     model = keras.Model(outer_in, keras.layers.Dense(1)(base(outer_in, training=False)))
@@ -82,14 +144,45 @@ def _bn_setup(freeze_bn: bool, compile_model: bool = True, unfreeze: bool = True
     return model, base, rng.normal(3, 2, (32, 6)).astype("float32"), rng.normal(size=(32, 1)).astype("float32")
 
 
-def test_batchnorm_check():
-    assert exercise_checks.check_batchnorm_safe(*_bn_setup(freeze_bn=True))["bn_changed"] == 0
-    with pytest.raises(exercise_checks.CheckFailed, match="BatchNorm layer"):
-        exercise_checks.check_batchnorm_safe(*_bn_setup(freeze_bn=False))
+def test_batchnorm_fix_check_accepts_the_diagnosis_and_the_fix():
+    result = exercise_checks.check_batchnorm_fix("batchnorm_trainable", *_bn_setup(freeze_bn=True), fine_tune_at=1)
+    assert result == {"bn_changed": 0, "weights_changed": 4, "weights_unfrozen": 4}
+
+
+def test_batchnorm_fix_check_fails_on_its_placeholder_and_on_a_plausible_wrong_diagnosis():
+    with pytest.raises(exercise_checks.CheckFailed, match="not one of the keys of SUSPECTS"):
+        exercise_checks.check_batchnorm_fix(None, *_bn_setup(freeze_bn=False), fine_tune_at=1)
+    exercise_checks.reset_hints()
+    # Plausible: the learning rate — the usual suspect when fine-tuning goes wrong. The first failure says what
+    # the log shows against it, not the answer; the second names the rule to read the table with.
+    with pytest.raises(exercise_checks.CheckFailed) as first:
+        exercise_checks.check_batchnorm_fix("learning_rate", *_bn_setup(freeze_bn=True), fine_tune_at=1)
+    assert "rules 'learning_rate' out" in str(first.value) and "trainable = False" not in str(first.value)
+    with pytest.raises(exercise_checks.CheckFailed, match=r"(?s)rules 'overfitting' out.*Hint: lesson 04, section 1"):
+        exercise_checks.check_batchnorm_fix("overfitting", *_bn_setup(freeze_bn=True), fine_tune_at=1)
+    for wrong in ("fine_tune_at", "no_recompile"):
+        with pytest.raises(exercise_checks.CheckFailed, match=f"rules '{wrong}' out"):
+            exercise_checks.check_batchnorm_fix(wrong, *_bn_setup(freeze_bn=True), fine_tune_at=1)
+
+
+def test_batchnorm_fix_check_explains_an_incomplete_fix():
+    right = "batchnorm_trainable"
+    with pytest.raises(exercise_checks.CheckFailed, match="Right diagnosis, but 2 BatchNormalization layer"):
+        exercise_checks.check_batchnorm_fix(right, *_bn_setup(freeze_bn=False), fine_tune_at=1)
+    with pytest.raises(exercise_checks.CheckFailed, match="should learn are frozen"):
+        exercise_checks.check_batchnorm_fix(right, *_bn_setup(freeze_bn=True, freeze_all=True), fine_tune_at=1)
     with pytest.raises(exercise_checks.CheckFailed, match="not compiled"):
-        exercise_checks.check_batchnorm_safe(*_bn_setup(freeze_bn=True, compile_model=False))
-    with pytest.raises(exercise_checks.CheckFailed, match="Nothing in the base is trainable"):
-        exercise_checks.check_batchnorm_safe(*_bn_setup(freeze_bn=True, unfreeze=False))
+        exercise_checks.check_batchnorm_fix(right, *_bn_setup(freeze_bn=True, compile_model=False), fine_tune_at=1)
+    # BatchNorm frozen after a fit, without compiling again: fit() reuses the training step it built before.
+    import keras
+
+    model, base, x, y = _bn_setup(freeze_bn=False)
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0)
+    for layer in base.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False
+    with pytest.raises(exercise_checks.CheckFailed, match="still running the training step it built before"):
+        exercise_checks.check_batchnorm_fix(right, model, base, x, y, fine_tune_at=1)
 
 
 def _mobilenet_v2(size: int = 32):
@@ -113,12 +206,16 @@ def test_fine_tune_setup_check():
 
     base = _mobilenet_v2()
     unfreeze_top(base, "block_14_expand")
-    result = check_fine_tune_setup(_compiled(base, 1e-5), base, "block_14_expand", avoid="block_11_expand")
+    result = check_fine_tune_setup(_compiled(base, 1e-5), base, "block_14_expand", learning_rate=1e-5)
     assert result["fine_tune_index"] == [layer.name for layer in base.layers].index("block_14_expand")
-    with pytest.raises(CheckFailed, match="learning rate is 0.001"):
-        check_fine_tune_setup(_compiled(base, 1e-3), base, "block_14_expand")
-    with pytest.raises(CheckFailed, match="where the lesson started"):
-        check_fine_tune_setup(_compiled(base, 1e-5), base, "block_11_expand", avoid="block_11_expand")
+    # Plausible: phase 1's learning rate kept for phase 2. First what is wrong, then (second failure) what to use.
+    with pytest.raises(CheckFailed) as first:
+        check_fine_tune_setup(_compiled(base, 1e-3), base, "block_14_expand", learning_rate=1e-3)
+    assert "learning rate is 0.001" in str(first.value) and "Adam(learning_rate=1e-5)" not in str(first.value)
+    with pytest.raises(CheckFailed, match=r"(?s)learning rate is 0.001.*Hint: fine-tune 10-100x below"):
+        check_fine_tune_setup(_compiled(base, 1e-3), base, "block_14_expand", learning_rate=1e-3)
+    with pytest.raises(CheckFailed, match="compiled at a learning rate of 1e-05, but LEARNING_RATE = 3e-05"):
+        check_fine_tune_setup(_compiled(base, 1e-5), base, "block_14_expand", learning_rate=3e-5)
     with pytest.raises(CheckFailed, match="middle of a block"):
         check_fine_tune_setup(_compiled(base, 1e-5), base, "block_14_depthwise")
     with pytest.raises(CheckFailed, match="Layer 100 .* middle of a block"):
@@ -138,6 +235,49 @@ def test_fine_tune_setup_check():
     base.trainable = True
     with pytest.raises(CheckFailed, match="before 'block_14_expand' are still trainable"):
         check_fine_tune_setup(_compiled(base, 1e-5), base, "block_14_expand")
+
+
+def _paired(n: int = 400, tuned_only: int = 12, phase1_only: int = 8):
+    """Two models' results on the same ``n`` images: both right on most, each right alone on a few."""
+    tuned, phase1 = np.ones(n, bool), np.ones(n, bool)
+    tuned[:20], phase1[:20] = False, False  # both wrong
+    phase1[20 : 20 + tuned_only] = False
+    tuned[20 + tuned_only : 20 + tuned_only + phase1_only] = False
+    return tuned, phase1
+
+
+def test_fine_tune_report_check_requires_the_paired_interval_and_the_verdict_it_supports():
+    from course_utils.uncertainty import accuracy_interval, compare
+
+    tuned, phase1 = _paired()  # +1.0 point, within noise
+    report = compare(tuned, phase1, "fine-tuned", "phase 1")
+    assert "within noise" in exercise_checks.check_fine_tune_report(report, "within noise", tuned, phase1)
+    ahead_tuned, ahead_phase1 = _paired(tuned_only=40, phase1_only=5)
+    ahead = compare(ahead_tuned, ahead_phase1)
+    verdict = exercise_checks.check_fine_tune_report(ahead, "fine-tuning ahead beyond noise", ahead_tuned, ahead_phase1)
+    assert verdict.startswith("Right")
+    # The placeholder's names, unset: no report at all.
+    with pytest.raises(exercise_checks.CheckFailed, match="not a paired comparison"):
+        exercise_checks.check_fine_tune_report(None, None, tuned, phase1)
+    exercise_checks.reset_hints()
+    # Plausible: "fine-tuning helped" because its accuracy is higher, though the interval straddles zero.
+    with pytest.raises(exercise_checks.CheckFailed) as first:
+        exercise_checks.check_fine_tune_report(report, "fine-tuning ahead beyond noise", tuned, phase1)
+    assert "does not follow from the interval" in str(first.value) and ".low > 0" not in str(first.value)
+    with pytest.raises(exercise_checks.CheckFailed, match=r"(?s)does not follow.*Hint: beyond noise only when"):
+        exercise_checks.check_fine_tune_report(report, "fine-tuning ahead beyond noise", tuned, phase1)
+    with pytest.raises(exercise_checks.CheckFailed, match="is one number"):
+        exercise_checks.check_fine_tune_report(tuned.mean() - phase1.mean(), "within noise", tuned, phase1)
+    with pytest.raises(exercise_checks.CheckFailed, match="one interval per model"):
+        exercise_checks.check_fine_tune_report(
+            (accuracy_interval(tuned), accuracy_interval(phase1)), "within noise", tuned, phase1
+        )
+    with pytest.raises(exercise_checks.CheckFailed, match="runs the wrong way"):
+        exercise_checks.check_fine_tune_report(compare(phase1, tuned), "within noise", tuned, phase1)
+    with pytest.raises(exercise_checks.CheckFailed, match="covers 200 images"):
+        exercise_checks.check_fine_tune_report(compare(tuned[:200], phase1[:200]), "within noise", tuned, phase1)
+    with pytest.raises(exercise_checks.CheckFailed, match="not one of"):
+        exercise_checks.check_fine_tune_report(report, "a tie", tuned, phase1)
 
 
 def test_backbone_swap_check():
@@ -168,27 +308,6 @@ def test_backbone_swap_check():
         check_backbone_swap(build("MobileNet-0.25"), "MobileNet-0.5")
     with pytest.raises(CheckFailed, match="but MobileNet-0.75 has"):
         check_backbone_swap(build("MobileNet-0.25"), "MobileNet-0.75")
-
-
-def test_grayscale_pipeline_check():
-    import tensorflow as tf
-    from keras.applications.mobilenet_v2 import preprocess_input
-
-    from course_utils.exercise_checks import CheckFailed, check_grayscale_pipeline
-
-    def right(images):
-        x = tf.image.resize(tf.convert_to_tensor(images[..., None], tf.float32), (96, 96))
-        return preprocess_input(tf.image.grayscale_to_rgb(x))
-
-    assert check_grayscale_pipeline(right).startswith("Right")
-    with pytest.raises(CheckFailed, match="output shape"):
-        check_grayscale_pipeline(lambda images: right(images)[..., :1])
-    with pytest.raises(CheckFailed, match=r"\[-1, 1\]"):
-        check_grayscale_pipeline(lambda images: (right(images) + 1) * 127.5)
-    with pytest.raises(CheckFailed, match="R, G and B differ"):
-        check_grayscale_pipeline(lambda images: tf.concat([right(images)[..., :2], -right(images)[..., 2:]], -1))
-    with pytest.raises(CheckFailed, match=r"output shape is \(96, 96, 28\)"):
-        check_grayscale_pipeline(lambda images: tf.image.resize(images, (96, 96)))
 
 
 def test_multiclass_model_check():
@@ -364,3 +483,62 @@ def test_a_block_start_is_recognised_in_every_family_the_course_knows():
     )
     efficientnet = ["block5e_add", "block6a_expand_conv", "block6a_expand_bn"]
     assert _starts_a_block(efficientnet, 1) and not _starts_a_block(efficientnet, 2)
+
+
+def _shipping(lead_points: int, fine_ms: float = 2.0, n: int = 400):
+    """Exercise 07's numbers, constructed: the fine-tuned model right on ``lead_points`` more of ``n`` test
+    icons than the small CNN (out of 30 the two disagree on), with the evidence a learner would report."""
+    fine, cnn = np.ones(n, bool), np.ones(n, bool)
+    fine[:60], cnn[:60] = False, False
+    only_fine = (30 + lead_points) // 2
+    cnn[60 : 60 + only_fine] = False
+    fine[60 + only_fine : 90] = False
+    correct = {"fine-tuned MobileNetV2": fine, "small CNN": cnn}
+    evidence = {
+        "fine-tuned MobileNetV2": {"accuracy": float(fine.mean()), "ms_per_image": fine_ms},
+        "small CNN": {"accuracy": float(cnn.mean()), "ms_per_image": 0.06},
+    }
+    return evidence, correct
+
+
+def test_shipping_decision_check_accepts_what_the_rule_says():
+    evidence, correct = _shipping(lead_points=2)  # within noise: the small CNN
+    assert "ship the small CNN" in exercise_checks.check_shipping_decision("small CNN", evidence, correct, 5.0)
+    evidence, correct = _shipping(lead_points=24)  # beyond noise and within the budget: the fine-tuned model
+    message = exercise_checks.check_shipping_decision("fine-tuned MobileNetV2", evidence, correct, 5.0)
+    assert message.startswith("Right: ship the fine-tuned MobileNetV2") and "ahead beyond noise" in message
+
+
+def test_shipping_decision_check_fails_on_its_placeholder_and_on_shipping_the_higher_point_estimate():
+    evidence, correct = _shipping(lead_points=2)
+    with pytest.raises(exercise_checks.CheckFailed, match="EVIDENCE should map each candidate"):
+        exercise_checks.check_shipping_decision(None, None, correct, 5.0)
+    exercise_checks.reset_hints()
+    # Plausible: ship the fine-tuned model because its accuracy is higher, though only within noise.
+    with pytest.raises(exercise_checks.CheckFailed) as first:
+        exercise_checks.check_shipping_decision("fine-tuned MobileNetV2", evidence, correct, 5.0)
+    assert "does not follow from the rule" in str(first.value) and "lead.low" not in str(first.value)
+    with pytest.raises(exercise_checks.CheckFailed, match=r"(?s)does not follow.*Hint: lead = compare\("):
+        exercise_checks.check_shipping_decision("fine-tuned MobileNetV2", evidence, correct, 5.0)
+    # Ahead beyond noise, but over the budget: the rule ships the small CNN.
+    slow, slow_correct = _shipping(lead_points=24, fine_ms=9.0)
+    with pytest.raises(exercise_checks.CheckFailed, match="does not follow from the rule"):
+        exercise_checks.check_shipping_decision("fine-tuned MobileNetV2", slow, slow_correct, 5.0)
+    assert "ship the small CNN" in exercise_checks.check_shipping_decision("small CNN", slow, slow_correct, 5.0)
+
+
+def test_shipping_decision_check_requires_both_numbers_for_both_models():
+    evidence, correct = _shipping(lead_points=2)
+    no_ms = {**evidence, "small CNN": {"accuracy": evidence["small CNN"]["accuracy"]}}
+    with pytest.raises(exercise_checks.CheckFailed, match=r"EVIDENCE\['small CNN'\] has no number for 'ms_per_image'"):
+        exercise_checks.check_shipping_decision("small CNN", no_ms, correct, 5.0)
+    with pytest.raises(exercise_checks.CheckFailed, match="no numbers for 'fine-tuned MobileNetV2'"):
+        exercise_checks.check_shipping_decision("small CNN", {"small CNN": evidence["small CNN"]}, correct, 5.0)
+    wrong_accuracy = {**evidence, "small CNN": {**evidence["small CNN"], "accuracy": 0.5}}
+    with pytest.raises(exercise_checks.CheckFailed, match="is not what that model scored"):
+        exercise_checks.check_shipping_decision("small CNN", wrong_accuracy, correct, 5.0)
+    reversed_ms = {name: {**entry, "ms_per_image": 3.0 - entry["ms_per_image"]} for name, entry in evidence.items()}
+    with pytest.raises(exercise_checks.CheckFailed, match="something else was timed"):
+        exercise_checks.check_shipping_decision("small CNN", reversed_ms, correct, 5.0)
+    with pytest.raises(exercise_checks.CheckFailed, match="not one of the candidates"):
+        exercise_checks.check_shipping_decision("MobileNetV2", evidence, correct, 5.0)
