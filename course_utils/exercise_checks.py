@@ -489,17 +489,9 @@ def check_fine_tune_setup(
     return {"fine_tune_index": index, "trainable_layers": sum(layer.trainable for layer in top)}
 
 
-#: Exercise 05: what the paired comparison of the fine-tuned model with phase 1 can conclude.
+#: Exercise 05: what the paired comparison of the fine-tuned model with phase 1 can conclude — the three values of
+#: :attr:`course_utils.uncertainty.Comparison.verdict` for a comparison named "fine-tuning" against "phase 1".
 VERDICTS = ("fine-tuning ahead beyond noise", "within noise", "phase 1 ahead beyond noise")
-
-
-def _verdict_of(comparison: Any) -> str:
-    """The :data:`VERDICTS` entry a fine-tuned-versus-phase-1 comparison's interval supports."""
-    if comparison.low > 0:
-        return VERDICTS[0]
-    if comparison.high < 0:
-        return VERDICTS[2]
-    return VERDICTS[1]
 
 
 def check_fine_tune_report(report: Any, verdict: Any, tuned_correct: Any, phase1_correct: Any) -> str:
@@ -513,7 +505,7 @@ def check_fine_tune_report(report: Any, verdict: Any, tuned_correct: Any, phase1
 
     pair = "versus_phase1 = compare(tuned_correct, phase1_correct, 'fine-tuned', 'phase 1') (course_utils.uncertainty)"
     tuned, phase1 = np.asarray(tuned_correct, dtype=bool), np.asarray(phase1_correct, dtype=bool)
-    expected = compare(tuned, phase1, "fine-tuned", "phase 1")
+    expected = compare(tuned, phase1, "fine-tuning", "phase 1")  # its .verdict is one of VERDICTS
     if isinstance(report, (int, float, np.floating)) and not isinstance(report, bool):
         fail(
             f"versus_phase1 = {float(report):.4g} is one number: a difference of {len(tuned):,} images' accuracies "
@@ -551,7 +543,7 @@ def check_fine_tune_report(report: Any, verdict: Any, tuned_correct: Any, phase1
             f"VERDICT = {verdict!r} is not one of {list(VERDICTS)}.",
             "VERDICT = one of VERDICTS, read off the interval.",
         )
-    if verdict != _verdict_of(expected):
+    if verdict != expected.verdict:
         fail(
             f"VERDICT = {verdict!r} does not follow from the interval [{100 * expected.low:+.1f}, "
             f"{100 * expected.high:+.1f}] points: read where the whole interval lies, not the difference alone.",
@@ -611,7 +603,7 @@ EVIDENCE_KEYS = ("accuracy", "ms_per_image")
 def _rule_ships(lead: Any, fine_tuned_ms: float, ms_budget: float) -> str:
     """Exercise 07's rule: the fine-tuned MobileNetV2 if it is ahead of the small CNN beyond noise (``lead``, paired,
     fine-tuned minus small CNN) and serves an image within ``ms_budget`` milliseconds; otherwise the small CNN."""
-    return CANDIDATES[0] if lead.low > 0 and fine_tuned_ms <= ms_budget else CANDIDATES[1]
+    return CANDIDATES[0] if lead.a_ahead and fine_tuned_ms <= ms_budget else CANDIDATES[1]
 
 
 def check_shipping_decision(ship: Any, evidence: Any, correct: Mapping[str, Any], ms_budget: float) -> str:
