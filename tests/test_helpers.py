@@ -43,6 +43,20 @@ def test_train_heads_learns_each_head_independently():
     assert results[0].val_correct.shape == (100,) and results[0].val_correct.mean() == results[0].val_accuracy
 
 
+def test_train_heads_stacks_one_output_per_head_multiclass():
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 3, 300)
+    signal = rng.normal(size=(300, 3)).astype("float32")
+    signal[np.arange(300), y] += 3.0
+    noise = rng.normal(size=(300, 5)).astype("float32")
+    results = heads.train_heads(
+        [signal[:200], noise[:200]], y[:200], [signal[200:], noise[200:]], y[200:], n_classes=3, learning_rate=0.05
+    )
+    assert results[0].val_accuracy > 0.85 and results[1].val_accuracy < 0.6
+    assert results[0].model is results[1].model and results[0].model.output.shape == (None, 2, 3)
+    assert results[0].model.get_layer("head_1").get_weights()[0].shape == (5, 3)  # head i reads feature set i
+
+
 def test_train_head_multiclass_and_flatten():
     rng = np.random.default_rng(1)
     y = rng.integers(0, 3, 300)
