@@ -15,12 +15,17 @@ def test_duration_text_is_what_a_learner_plans_with():
     assert timings.duration_text(590) == "about 10 min"
 
 
-def test_the_line_names_each_profile_and_says_when_one_was_never_timed():
+def test_the_line_names_each_learners_profile_and_says_when_one_was_never_timed():
     thresholds = Thresholds({"notebooks/05_x": {"ci": {"measured_s": 137}}})
     line = timings.timing_line(thresholds, "notebooks/05_x")
-    assert (
-        "`full` (the lesson as written) not timed yet" in line and "`ci` (the harness's small run) about 2 min" in line
-    )
+    assert "`full` (the lesson as written) not timed yet" in line and "`ci`" not in line
+    # no quick values: quick runs ci's, timed on the slowest CI machine (x1.8), so the line states 137 / 1.8 s
+    assert "`quick` (for slow laptops) 75 s" in line
+
+
+def test_quick_values_of_its_own_are_timed_on_the_course_machine():
+    thresholds = Thresholds({"notebooks/05_x": {"ci": {"measured_s": 137}, "quick": {"measured_s": 137}}})
+    assert "`quick` (for slow laptops) about 2 min" in timings.timing_line(thresholds, "notebooks/05_x")
 
 
 def test_the_block_is_added_once_and_replaced_in_place():
@@ -48,7 +53,7 @@ def test_update_timings_rewrites_stale_notebooks_in_a_course_clone(tmp_path):
     assert timings.update_timings(write=False, root=tmp_path) == [path]
     assert timings.update_timings(root=tmp_path) == [path]
     assert "`full` (the lesson as written) about 5 min" in nbformat.read(path, as_version=4).cells[0].source
-    assert "`ci` (the harness's small run) 30 s" in nbformat.read(path, as_version=4).cells[0].source
+    assert "`quick` (for slow laptops) 15 s" in nbformat.read(path, as_version=4).cells[0].source  # ci's 30 s / 1.8
     assert timings.update_timings(write=False, root=tmp_path) == []
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]), path)
     with pytest.raises(ValueError, match="no Markdown cell"):
