@@ -178,24 +178,26 @@ def training_batches(dataset, batch_size: int, limit: int | None = None, seed: i
 
 
 def fashion_mnist_splits(
-    train_images: int, eval_images: int, seed: int = DEFAULT_SEED
+    train_images: int, val_images: int, test_images: int | None = None, seed: int = DEFAULT_SEED
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Fashion-MNIST as ``(train, validation, test)``, each ``(icons, labels)``.
 
-    ``train_images`` icons drawn at random (``seed``) from the 60,000 training icons; validation
-    and test are ``eval_images`` each from the two halves of the 10,000 test icons, so they never
-    overlap: validation picks epochs and settings, test is looked at once.
+    ``train_images`` icons drawn at random (``seed``) from the 60,000 training icons; ``val_images``
+    from the first half of the 10,000 test icons and ``test_images`` (default: as many) from the
+    second, so they never overlap: validation picks epochs and settings, test is looked at once.
     """
     import keras
 
-    if not 0 < eval_images <= 5_000:
-        raise ValueError(f"eval_images must be 1..5,000 (each half of the 10,000 test icons), got {eval_images}")
+    test_images = val_images if test_images is None else test_images
+    for name, count in (("val_images", val_images), ("test_images", test_images)):
+        if not 0 < count <= 5_000:
+            raise ValueError(f"{name} must be 1..5,000 (each half of the 10,000 test icons), got {count}")
     (x_pool, y_pool), (x_held_out, y_held_out) = keras.datasets.fashion_mnist.load_data()
     if not 0 < train_images <= len(x_pool):
         raise ValueError(f"train_images must be 1..{len(x_pool):,}, got {train_images}")
     picked = np.random.default_rng(seed).permutation(len(x_pool))[:train_images]
-    validation = slice(0, eval_images)
-    test = slice(5_000, 5_000 + eval_images)
+    validation = slice(0, val_images)
+    test = slice(5_000, 5_000 + test_images)
     return (
         (x_pool[picked], y_pool[picked]),
         (x_held_out[validation], y_held_out[validation]),

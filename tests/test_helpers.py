@@ -367,8 +367,13 @@ def test_fashion_mnist_splits_are_disjoint_and_sized(monkeypatch):
     assert x_tr.shape == (30, 28, 28) and len(y_tr) == 30 and len(set(x_tr[:, 0, 0].tolist())) == 30
     # validation from the first half of the test icons, test from the second: never the same icons
     assert (x_val[:, 0, 0] == np.arange(200) % 256).all() and (x_te[:, 0, 0] == np.arange(5_000, 5_200) % 256).all()
-    with pytest.raises(ValueError, match="1..5,000"):
+    with pytest.raises(ValueError, match="val_images must be 1..5,000"):
         datasets.fashion_mnist_splits(30, 6_000)
+    # more icons to test on than to validate on, from the same second half
+    (_, _), (x_val, _), (x_te, _) = datasets.fashion_mnist_splits(30, 100, test_images=300, seed=1)
+    assert len(x_val) == 100 and (x_te[:, 0, 0] == np.arange(5_000, 5_300) % 256).all()
+    with pytest.raises(ValueError, match="test_images must be 1..5,000"):
+        datasets.fashion_mnist_splits(30, 100, test_images=0)
 
 
 def test_standardize_keeps_tiny_features_informative():
