@@ -19,7 +19,7 @@ from mirrors import make_mirror
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
 
-from course_utils.tooling import workshop_install, workshop_pack
+from course_utils.tooling import wheel_tags, workshop_install, workshop_pack
 from course_utils.tooling.cli import main
 from course_utils.tooling.workshop_install import InstallError
 from course_utils.tooling.workshop_pack import PackError
@@ -271,7 +271,7 @@ def test_another_platform_gets_what_its_markers_need(course, mirror, monkeypatch
 
 def test_pip_is_run_with_the_target_markers(tmp_path):
     """The real pip, told another platform's markers, reports them as its own (nothing is downloaded)."""
-    windows = workshop_pack.target_environment("3.12", "win_amd64")
+    windows = wheel_tags.target_environment("3.12", "win_amd64")
     probe = "from pip._vendor.packaging import markers; print(markers.default_environment()['sys_platform'])"
     script = workshop_pack.PIP_RUNNER.replace('runpy.run_module("pip", run_name="__main__", alter_sys=True)', probe)
     result = subprocess.run([sys.executable, "-c", script, "", json.dumps(windows)], capture_output=True, text=True)
@@ -283,7 +283,7 @@ def test_pip_is_run_with_the_target_markers(tmp_path):
 def test_a_platform_pip_finds_no_wheels_for_is_named_in_the_notes(course, mirror, monkeypatch, tmp_path):
     monkeypatch.setattr(workshop_pack, "run_pip", FakePip(no_wheel_on="macosx"))
     pack = workshop_pack.build_pack(tmp_path / "pack", root=course, platforms=["macosx_14_0_arm64"])
-    assert [h["platform"] for h in manifest_of(pack)["wheelhouses"]] == [workshop_pack.host_platform()]
+    assert [h["platform"] for h in manifest_of(pack)["wheelhouses"]] == [wheel_tags.host_platform()]
     assert not any("macosx" in p.name for p in (pack / "wheels").iterdir())
     note = next(n for n in manifest_of(pack)["notes"] if "macosx_14_0_arm64" in n)
     assert "not included" in note and "demo>=1" in note
@@ -292,23 +292,23 @@ def test_a_platform_pip_finds_no_wheels_for_is_named_in_the_notes(course, mirror
 
 def test_missing_requirements_follow_markers_and_extras(tmp_path):
     make_wheel(tmp_path, "demo", "1.0", ["tomli>=2; python_version < '3.11'", "extra-dep; extra == 'more'"])
-    linux_310 = workshop_pack.target_environment("3.10", "manylinux_2_28_x86_64")
-    linux_311 = workshop_pack.target_environment("3.11", "manylinux_2_28_x86_64")
-    assert workshop_pack.missing_requirements(tmp_path, ["demo"], linux_310) == ["tomli>=2"]
-    assert workshop_pack.missing_requirements(tmp_path, ["demo"], linux_311) == []
-    assert workshop_pack.missing_requirements(tmp_path, ["demo[more]"], linux_311) == ["extra-dep"]
-    assert workshop_pack.missing_requirements(tmp_path, ["demo>=2"], linux_311) == ["demo>=2"]  # too old a wheel
+    linux_310 = wheel_tags.target_environment("3.10", "manylinux_2_28_x86_64")
+    linux_311 = wheel_tags.target_environment("3.11", "manylinux_2_28_x86_64")
+    assert wheel_tags.missing_requirements(tmp_path, ["demo"], linux_310) == ["tomli>=2"]
+    assert wheel_tags.missing_requirements(tmp_path, ["demo"], linux_311) == []
+    assert wheel_tags.missing_requirements(tmp_path, ["demo[more]"], linux_311) == ["extra-dep"]
+    assert wheel_tags.missing_requirements(tmp_path, ["demo>=2"], linux_311) == ["demo>=2"]  # too old a wheel
 
 
 def test_platform_tags_expand_to_the_older_ones_pip_would_not_try(tmp_path):
-    linux = workshop_pack.compatible_platforms("manylinux_2_36_x86_64")
+    linux = wheel_tags.compatible_platforms("manylinux_2_36_x86_64")
     assert linux[0] == "manylinux_2_36_x86_64" and "manylinux_2_27_x86_64" in linux and "manylinux2014_x86_64" in linux
-    mac = workshop_pack.compatible_platforms("macosx_14_0_arm64")
+    mac = wheel_tags.compatible_platforms("macosx_14_0_arm64")
     assert "macosx_12_0_arm64" in mac and "macosx_11_0_universal2" in mac and "macosx_15_0_arm64" not in mac
     make_wheel(tmp_path, "a", "1", [], tag="cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64")
     make_wheel(tmp_path, "b", "1", [], tag="cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64")
     make_wheel(tmp_path, "c", "1", [])
-    assert workshop_pack.platform_floor(tmp_path) == "glibc 2.27"
+    assert wheel_tags.platform_floor(tmp_path) == "glibc 2.27"
 
 
 def test_bad_platform_or_python_is_refused_before_anything_is_downloaded(course, mirror, pip, tmp_path):
@@ -488,7 +488,7 @@ def test_install_py_runs_on_the_standard_library_alone(pack, tmp_path):
 def test_markers_of_this_machine_match_its_target_environment():
     """``target_environment`` spells the markers as pip's own environment does, for this machine."""
     here = default_environment()
-    tag = workshop_pack.host_download_tag()
-    mine = workshop_pack.target_environment(workshop_pack.python_release(), tag)
+    tag = wheel_tags.host_download_tag()
+    mine = wheel_tags.target_environment(wheel_tags.python_release(), tag)
     for key in ("python_version", "sys_platform", "platform_system", "os_name", "platform_machine"):
         assert mine[key] == here[key], key
