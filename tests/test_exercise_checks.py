@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from course_utils import exercise_checks
+from course_utils.exercise_checks import hints
 
 TAPS = ["block_6", "block_13", "block_16", "out_relu"]
 ACC = [0.70, 0.91, 0.95, 0.96]
@@ -57,16 +58,16 @@ def test_hints_come_in_two_tiers():
     """The first failure says what is wrong and how to get more; the second, and hint(), name what to use."""
     assert "No check has failed" in exercise_checks.hint()
     with pytest.raises(exercise_checks.CheckFailed) as first:
-        exercise_checks._fail_tiered("check_demo", "The answer is too small.", "use demo.bigger()")
+        hints._fail_tiered("check_demo", "The answer is too small.", "use demo.bigger()")
     assert "too small" in str(first.value) and "demo.bigger" not in str(first.value)
     assert exercise_checks.AGAIN in str(first.value)
     assert exercise_checks.hint() == "Hint: use demo.bigger()" and repr(exercise_checks.hint()) == str(
         exercise_checks.hint()
     )
     with pytest.raises(exercise_checks.CheckFailed, match=r"too small\.\nHint: use demo\.bigger\(\)"):
-        exercise_checks._fail_tiered("check_demo", "The answer is too small.", "use demo.bigger()")
+        hints._fail_tiered("check_demo", "The answer is too small.", "use demo.bigger()")
     with pytest.raises(exercise_checks.CheckFailed) as other:  # counted per check
-        exercise_checks._fail_tiered("check_other", "Wrong.", "use other()")
+        hints._fail_tiered("check_other", "Wrong.", "use other()")
     assert "Hint:" not in str(other.value)
     exercise_checks.reset_hints()
     assert "No check has failed" in exercise_checks.hint()
@@ -353,7 +354,7 @@ def _flowers_info(total=3657):
 def _loaded(splits, info):
     import tensorflow as tf
 
-    from course_utils.exercise_checks import _split_range
+    from course_utils.exercise_checks.capstone import _split_range
 
     sizes = [stop - start for start, stop in (_split_range(s, info) for s in splits)]
     return [tf.data.Dataset.from_tensor_slices((np.zeros((n, 1), "float32"), np.zeros(n, "int64"))) for n in sizes]
@@ -475,7 +476,7 @@ def test_head_trained_and_phase2_setup_checks():
 
 
 def test_a_block_start_is_recognised_in_every_family_the_course_knows():
-    from course_utils.exercise_checks import _starts_a_block
+    from course_utils.exercise_checks.fine_tuning import _starts_a_block
 
     mobilenet_v2 = ["block_12_project_BN", "block_13_expand", "block_13_expand_BN", "Conv_1"]
     assert (

@@ -213,24 +213,24 @@ def test_no_lesson_imports_a_module_its_record_leaves_out():
     from course_utils.tooling.paths import ROOT
 
     for name in nc.EXERCISE_ONLY:
-        module = name.removesuffix(".py")
+        module = name.removesuffix("/").removesuffix(".py")
         for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
             code = "\n".join(code_sources(nbformat.read(notebook, as_version=4)))
             assert module not in code, f"{notebook.name} uses {module}: take it out of EXERCISE_ONLY"
         for helper in nc.PACKAGE.glob("**/*.py"):
-            if helper.name != name and helper.name != "__init__.py":
+            if module not in helper.relative_to(nc.PACKAGE).parts and helper.name != "__init__.py":
                 assert f"import {module}" not in helper.read_text() and f"{module} import" not in helper.read_text()
 
 
 def test_an_exercise_only_module_changes_a_solution_s_fingerprint_not_a_lesson_s(tmp_path):
     package = tmp_path / "package"
-    package.mkdir()
-    (package / "exercise_checks.py").write_text("x = 1\n")
+    (package / "exercise_checks").mkdir(parents=True)
+    (package / "exercise_checks" / "features.py").write_text("x = 1\n")
     lessons, solutions = tmp_path / "notebooks", tmp_path / "solutions"
     for folder in (lessons, solutions):
         folder.mkdir()
         nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("y = 2")]), folder / "01.ipynb")
     before = nc.fingerprint(lessons / "01.ipynb", package), nc.fingerprint(solutions / "01.ipynb", package)
-    (package / "exercise_checks.py").write_text("x = 3\n")
+    (package / "exercise_checks" / "features.py").write_text("x = 3\n")
     after = nc.fingerprint(lessons / "01.ipynb", package), nc.fingerprint(solutions / "01.ipynb", package)
     assert before[0] == after[0] and before[1] != after[1]

@@ -48,13 +48,13 @@ ENVIRONMENT = {"COURSE_RANDOM_WEIGHTS": "1"}
 #: asset mirror's installer (which decides what weights and images land in the Keras cache).  The
 #: harness and the other tools in ``tooling/`` run the notebook but compute none of its metrics.
 PACKAGE = Path(__file__).resolve().parents[1]
-MEASURING_MODULES = ("*.py", "assets/*.py")
+MEASURING_MODULES = ("*.py", "assets/*.py", "exercise_checks/*.py")
 #: Modules there that no weight-dependent claim rests on: the command line's entry point, the machine check, the
 #: mirror's builder, and lesson 09's backend probes (random weights by design; its checks are all mechanisms).
 NOT_MEASURING = ("__main__.py", "assets/doctor.py", "assets/fetch.py", "keras_backends.py")
 #: Modules only exercises and solutions import (no lesson does: tests/test_negative_controls.py checks it), so a
 #: lesson's record leaves them out: reworking an exercise's checks does not make the lessons' controls stale.
-EXERCISE_ONLY = ("exercise_checks.py",)
+EXERCISE_ONLY = ("exercise_checks/",)
 #: The releases whose behaviour the metrics depend on (major.minor: a patch release keeps the record).
 FRAMEWORKS = ("tensorflow", "keras")
 
@@ -71,7 +71,7 @@ def fingerprint(notebook: Path, package: Path = PACKAGE) -> str:
     modules = sorted({path for pattern in MEASURING_MODULES for path in package.glob(pattern)})
     for module in modules:
         name = module.relative_to(package).as_posix()
-        if name in NOT_MEASURING or (lesson and name in EXERCISE_ONLY):
+        if name in NOT_MEASURING or (lesson and name.startswith(EXERCISE_ONLY)):
             continue
         digest.update(name.encode("utf-8") + b"\x00" + normalized_code(module.read_text("utf-8")).encode() + b"\x00")
     return digest.hexdigest()[:16]
